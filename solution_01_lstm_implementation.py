@@ -57,12 +57,13 @@ HIDDEN_SIZE = 100
 SEQ_LENGTH = 25
 LEARNING_RATE = 0.1
 BATCH_SIZE = 16           # parallel streams through the text; 1 is min-char-rnn style
-ITERATIONS = 2000
-QUICK_ITERATIONS = 300
+ITERATIONS = 1000
+QUICK_ITERATIONS = 200
 TEMPERATURE = 0.7         # < 1 sharpens sampling towards likely characters
 CLIP_VALUE = 5.0          # elementwise gradient clipping range [-5, 5], as the course teaches
-SAMPLE_LENGTH = 200
-SUMMARY_SAMPLE_LENGTH = 2000
+SAMPLE_LENGTH = 120        # characters per sample in the progress lines
+SUMMARY_SAMPLE_LENGTH = 2000  # characters sampled for the real-word share
+HELDOUT_FRACTION = 0.1    # the last 10% of the text is never trained on
 OUTDIR = "outputs"
 
 # ----------------------------------------------------------------------------------------
@@ -117,6 +118,43 @@ of the shop reached all the way to the bridge. Nora counted the steps to the sch
 more, and there were forty. She wrote the number in her notebook, closed it, and walked \
 up the hill in the snow, while the river went on below the ice, slow and dark and patient, \
 carrying the year away to the sea.
+
+When Nora was older she went to work at the mill with her uncle. The mill was old and \
+loud, and the great wheel turned in the water from the first light of the day until the \
+evening. Her uncle showed her how the water pushed the wheel, how the wheel turned the \
+stones, and how the stones made flour for the bread. He said that a mill is a way of \
+asking the river to work for the town, and that the river always answers, but only in \
+its own time. Nora wrote down how fast the wheel turned in each season. It turned fast in \
+the spring, when the water was high, and slow in the summer, when the water was low.
+
+One day a man came from the city with a long coat and a box of papers. He said that the \
+town should build a new bridge, a wide bridge for trucks, and that the old stone bridge \
+was too small and too slow for the modern world. The people of the town met in the school \
+to talk about it. Some said that a new bridge would bring work and money. Others said \
+that the old bridge was the heart of the town, and that a heart is not something you \
+replace because it is small. The baker said nothing for a long time, and then he said \
+that bread is also small and slow, and that nobody wants to live without it.
+
+Nora stood up and read from her notebook. She read the number of boats that crossed \
+under the bridge each week, the number of people who walked over it each morning, and \
+the days when the river had risen almost to the top of the arch. She said that the old \
+bridge had stood through every flood in her notebook, and that the town should learn \
+what the bridge knew before it decided to forget it. The room was quiet. Then the man \
+from the city asked if he could read the notebook, and Nora gave it to him.
+
+He read it that night in the small hotel by the square, and in the morning he walked to \
+the bridge and counted the steps to the school himself. There were forty. He came back \
+to the school and said that the town did not need a wide bridge in the middle, but a \
+small road around the hill for the trucks, and that the old bridge should stay as it \
+was. The people of the town were surprised, and the baker laughed and gave him a loaf \
+of bread for the road home.
+
+Years later, when Nora was a teacher in the school on the hill, she asked her own class \
+the old question about the river. What does a river remember, and what does it forget? \
+A small boy with cold hands said that the river forgets the water, because the water \
+always leaves, but that it remembers the shape of the bank, because the bank stays. \
+Nora wrote his answer on the board, and under it she wrote the date, and the number of \
+steps from the bridge to the school, which was still forty.
 """
 
 
@@ -146,19 +184,25 @@ def validate_text(text, seq_length):
 # Model
 # ----------------------------------------------------------------------------------------
 def sigmoid(x):
-    """Logistic function, stable for any float input.
+    """Logistic function 1 / (1 + exp(-x)), stable for any float input.
 
-    sigmoid(x) = 0.5 * (1 + tanh(x / 2)) is the same function, but tanh saturates instead
-    of overflowing, so np.exp(-x) for x = -1000 never happens.
+    exp(-|x|) lies in (0, 1], so nothing overflows, and the two branches keep full
+    relative precision in both tails (1 / (1 + e) for x >= 0, e / (1 + e) for x < 0).
     """
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def log_softmax(logits):
+    """ln softmax over the last axis. Subtracting the max keeps exp() from overflowing,
+    and working in logs keeps ln(probability) finite where the probability underflows."""
+    z = logits - logits.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 
 def softmax(logits):
-    """Softmax over the last axis; subtracting the max keeps exp() from overflowing."""
-    z = logits - logits.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    """Softmax over the last axis."""
+    return np.exp(log_softmax(logits))
 
 
 def _check_positive_int(name, value):
@@ -277,6 +321,7 @@ class LSTMFromScratch:
         self.y_probs = np.empty((T, B, self.output_size))
         self.h_states[0] = h_prev.reshape(B, H)
         self.C_states[0] = C_prev.reshape(B, H)
+        loss = 0.0
 
         for t in range(T):
             concat = np.concatenate([self.h_states[t], x_onehot[t]], axis=1)   # (B, H+D)
@@ -286,7 +331,9 @@ class LSTMFromScratch:
             o_t = sigmoid(concat @ self.Wo.T + self.bo)
             C_t = f_t * self.C_states[t] + i_t * C_tilde
             h_t = o_t * np.tanh(C_t)
-            self.y_probs[t] = softmax(h_t @ self.Wy.T + self.by)
+            log_y = log_softmax(h_t @ self.Wy.T + self.by)              # (B, V)
+            loss -= log_y[np.arange(B), Y[t]].sum()
+            self.y_probs[t] = np.exp(log_y)
 
             self.inputs_cache[t] = concat
             self.f_gates[t], self.i_gates[t], self.C_tilde_cache[t], self.o_gates[t] = f_t, i_t, C_tilde, o_t
@@ -295,8 +342,7 @@ class LSTMFromScratch:
         self.targets_cache = Y
         self._single = single
         self._has_forward = True
-        p_target = np.take_along_axis(self.y_probs, Y[:, :, None], axis=2)
-        return float(-np.log(p_target).sum())
+        return float(loss)
 
     def backward(self):
         """Backpropagate the last forward's loss through time.
@@ -452,3 +498,374 @@ def gradient_check(model, inputs, targets, h_prev, C_prev, eps=1e-5):
         return errors
     finally:
         model.clip_value = saved_clip
+
+
+# ----------------------------------------------------------------------------------------
+# Training
+# ----------------------------------------------------------------------------------------
+class TrainingDiverged(RuntimeError):
+    """Raised when the loss stops being finite; the message says what to try."""
+
+
+def format_eta(seconds):
+    """Seconds -> 'm:ss'."""
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def train(model, data_ids, iterations, seq_length, learning_rate, batch_size=1, heldout_ids=None,
+          log_every=0, sample_length=SAMPLE_LENGTH, temperature=TEMPERATURE, id_to_char=None, log=print):
+    """Truncated BPTT over `batch_size` parallel streams through the text, with Adagrad.
+
+    Stream b starts at offset b * len(data) / batch_size and walks forward seq_length
+    characters per iteration, carrying h and C from one window to the next (the gradient
+    stops at the window edge). A stream that reaches the end wraps to the start of the
+    text with fresh zero states.
+
+    Args:
+        model: LSTMFromScratch with input_size == output_size == vocabulary size.
+        data_ids: (N,) int array, the text as token ids.
+        iterations, seq_length, learning_rate, batch_size: as named; positive.
+        heldout_ids: (M,) int array of held-out text, scored with `evaluate` every
+            log_every iterations (and at the end), or None. When given, the parameters
+            with the lowest held-out loss are restored at the end (early stopping), since
+            a small text is soon memorised and the held-out loss then rises again.
+        log_every: print a progress line (and a sample if id_to_char is given) every this
+            many iterations; 0 prints nothing.
+        id_to_char: list mapping ids to characters, for the samples in the progress lines.
+        log: callable taking one string, e.g. print.
+    Returns:
+        dict with
+            'loss_per_char': (iterations,) loss of each window, nats per character
+            'smooth_loss':   (iterations,) exponential moving average of it (weight 0.9)
+            'heldout':       list of (iteration, held-out loss per char) pairs
+            'seconds':       wall time of the training steps (held-out scoring excluded)
+    Raises TrainingDiverged if the loss becomes NaN or inf.
+    """
+    data_ids = np.asarray(data_ids)
+    N = len(data_ids)
+    _check_positive_int("iterations", iterations)
+    _check_positive_int("seq_length", seq_length)
+    _check_positive_int("batch_size", batch_size)
+    if N < seq_length + 1:
+        raise ValueError(f"data_ids: expected at least seq_length + 1 = {seq_length + 1} ids, got {N}")
+    H, T, B = model.hidden_size, seq_length, batch_size
+    span = N - T                                     # a window starts in [0, span)
+    offsets = (np.arange(B) * span) // B             # one start per stream
+    h, C = np.zeros((B, H)), np.zeros((B, H))
+    losses = np.empty(iterations)
+    smooth = np.empty(iterations)
+    running = math.log(model.output_size)            # the loss of a uniform guess, nats/char
+    heldout = []
+    best_params, best_loss = None, np.inf
+    train_seconds = 0.0
+    with np.errstate(over="ignore", invalid="ignore"):  # a blow-up shows as a non-finite loss
+        for n in range(iterations):
+            step_start = time.perf_counter()
+            pos = offsets + n * T
+            wrapped = (pos // span) != ((pos - T) // span) if n > 0 else np.zeros(B, dtype=bool)
+            pos %= span
+            h[wrapped], C[wrapped] = 0.0, 0.0        # a stream that wrapped starts afresh
+            window = pos[None, :] + np.arange(T)[:, None]    # (T, B)
+            loss = model.forward(data_ids[window], data_ids[window + 1], h, C)
+            if not np.isfinite(loss):
+                raise TrainingDiverged(
+                    f"loss became {loss} at iteration {n}; try a smaller --learning-rate (now {learning_rate})")
+            model.backward()
+            model.update_weights(learning_rate)
+            h, C = model.h_states[-1], model.C_states[-1]
+            losses[n] = loss / (T * B)
+            running = 0.9 * running + 0.1 * losses[n]
+            smooth[n] = running
+            train_seconds += time.perf_counter() - step_start
+
+            if log_every and ((n + 1) % log_every == 0 or n + 1 == iterations):
+                rate = (n + 1) * T * B / train_seconds
+                eta = train_seconds / (n + 1) * (iterations - n - 1)
+                line = f"iter {n + 1}/{iterations}  loss/char {running:.2f}"
+                if heldout_ids is not None:
+                    heldout.append((n + 1, evaluate(model, heldout_ids)))
+                    if not np.isfinite(heldout[-1][1]):
+                        raise TrainingDiverged(f"held-out loss became {heldout[-1][1]} at iteration {n + 1}; "
+                                               f"try a smaller --learning-rate (now {learning_rate})")
+                    line += f"  held-out {heldout[-1][1]:.2f}"
+                    if heldout[-1][1] < best_loss:
+                        best_loss = heldout[-1][1]
+                        best_params = {name: getattr(model, name).copy() for name in model.PARAM_NAMES}
+                log(f"{line}  {rate / 1000:.1f}k chars/s  eta {format_eta(eta)}")
+                if id_to_char is not None:
+                    ids = model.sample(h[0], C[0], int(data_ids[pos[0] + T]), sample_length, temperature)
+                    log("    | " + "".join(id_to_char[k] for k in ids).replace("\n", "\n    | "))
+    if best_params is not None:
+        for name, value in best_params.items():
+            getattr(model, name)[...] = value
+    return {"loss_per_char": losses, "smooth_loss": smooth, "heldout": heldout, "seconds": train_seconds}
+
+
+def test_lstm(iterations=200, hidden_size=16, learning_rate=0.1, seed=SEED, log=print):
+    """The course's sanity run: learn to continue "hellohello...".
+
+    Trains on one fixed window (inputs "hellohellohell", targets shifted by one) from
+    zero states, so the loss can go close to 0.
+    Returns:
+        dict with 'initial_loss', 'final_loss' (summed over the window, nats), 'losses'
+        (iterations,) and 'sample' (a string generated after training, seeded with 'h').
+    """
+    chars, char_to_id = build_vocab("helo")
+    text = "hello" * 3
+    ids = np.array([char_to_id[ch] for ch in text])
+    inputs, targets = ids[:-1], ids[1:]
+    V = len(chars)
+    model = LSTMFromScratch(V, hidden_size, V, seed=seed)
+    zeros = np.zeros(hidden_size)
+    losses = np.empty(iterations)
+    for n in range(iterations):
+        losses[n] = model.forward(inputs, targets, zeros, zeros)
+        model.backward()
+        model.update_weights(learning_rate)
+    final = model.forward(inputs, targets, zeros, zeros)
+    greedy = np.random.default_rng(seed)
+    sample = "h" + "".join(chars[k] for k in model.sample(zeros, zeros, char_to_id["h"], 14, 0.5, greedy))
+    if log:
+        log(f"hello sanity run: loss {losses[0]:.2f} -> {final:.3f} nats over {len(inputs)} characters "
+            f"(uniform guess: {len(inputs) * math.log(V):.2f}) after {iterations} iterations; "
+            f"sample: {sample!r}")
+    return {"initial_loss": float(losses[0]), "final_loss": final, "losses": losses, "sample": sample}
+
+
+# ----------------------------------------------------------------------------------------
+# Analysis
+# ----------------------------------------------------------------------------------------
+def evaluate(model, data_ids):
+    """Loss of the model on a held-out text, nats per character.
+
+    The text is read as one sequence from zero states (forward only, no update).
+    Args:
+        data_ids: (N,) int array with N >= 2.
+    Returns:
+        float, mean cross-entropy of predicting data_ids[1:] from data_ids[:-1].
+    """
+    zeros = np.zeros(model.hidden_size)
+    return model.forward(data_ids[:-1], data_ids[1:], zeros, zeros) / (len(data_ids) - 1)
+
+
+def real_word_share(sample, corpus):
+    """Share of the sample's words (3+ letters, case-folded) that occur as words in the corpus.
+
+    Returns:
+        (share, n_words): share in [0, 1] (0.0 when the sample has no such word) and the
+        number of 3+-letter words found in the sample.
+    """
+    vocabulary = set(re.findall(r"[a-z]+", corpus.lower()))
+    words = [w for w in re.findall(r"[a-z]+", sample.lower()) if len(w) >= 3]
+    if not words:
+        return 0.0, 0
+    return sum(w in vocabulary for w in words) / len(words), len(words)
+
+
+def unigram_entropy(data_ids, vocab_size):
+    """Entropy of the character frequencies, nats/char: the loss of the best memoryless model."""
+    p = np.bincount(data_ids, minlength=vocab_size) / len(data_ids)
+    p = p[p > 0]
+    return float(-(p * np.log(p)).sum())
+
+
+def generate_text(model, id_to_char, seed_id, n, temperature, seed):
+    """Sample n characters from zero states, starting from input id `seed_id`."""
+    zeros = np.zeros(model.hidden_size)
+    rng = np.random.default_rng(seed)
+    return "".join(id_to_char[k] for k in model.sample(zeros, zeros, seed_id, n, temperature, rng))
+
+
+# ----------------------------------------------------------------------------------------
+# Plotting
+# ----------------------------------------------------------------------------------------
+def plot_loss_curve(history, vocab_size, unigram, path, title):
+    """Save the training curve with its two baselines as a PNG at `path`."""
+    fig, ax = plt.subplots(figsize=(8, 5))
+    steps = np.arange(1, len(history["loss_per_char"]) + 1)
+    ax.plot(steps, history["loss_per_char"], color="tab:blue", alpha=0.25, lw=0.8, label="training windows")
+    ax.plot(steps, history["smooth_loss"], color="tab:blue", lw=2, label="training windows, moving average")
+    ax.axhline(math.log(vocab_size), color="gray", ls="--", lw=1,
+               label=f"uniform guess, ln {vocab_size} = {math.log(vocab_size):.2f}")
+    ax.axhline(unigram, color="tab:orange", ls=":", lw=1.5,
+               label=f"character frequencies only = {unigram:.2f}")
+    if history["heldout"]:
+        at, loss = zip(*history["heldout"])
+        ax.plot(at, loss, "o-", color="tab:red", lw=1.5, ms=4, label="held-out text (last 10%)")
+        best = int(np.argmin(loss))
+        ax.plot(at[best], loss[best], "*", color="black", ms=14, zorder=5, label="weights kept (lowest held-out)")
+    ax.set_xlabel("training iteration")
+    ax.set_ylabel("cross-entropy (nats per character)")
+    ax.set_title(title)
+    ax.set_ylim(0, math.log(vocab_size) * 1.15)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8.5, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------
+# Command line
+# ----------------------------------------------------------------------------------------
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line (no usage block) and exits with code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser():
+    parser = _ArgumentParser(
+        prog=os.path.basename(__file__),
+        description="Exercise 1: an LSTM from scratch in NumPy, trained as a character-level language model.")
+    parser.add_argument("--seed", type=int, default=SEED, help="seeds initialisation and sampling (default %(default)s)")
+    parser.add_argument("--iterations", type=int, default=None,
+                        help=f"training iterations (default {ITERATIONS}, or {QUICK_ITERATIONS} with --quick)")
+    parser.add_argument("--hidden-size", type=int, default=HIDDEN_SIZE, help="hidden units H (default %(default)s)")
+    parser.add_argument("--seq-length", type=int, default=SEQ_LENGTH,
+                        help="characters per BPTT window T (default %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
+                        help="parallel streams through the text (default %(default)s)")
+    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE, help="Adagrad step (default %(default)s)")
+    parser.add_argument("--temperature", type=float, default=TEMPERATURE,
+                        help="sampling temperature, > 0 (default %(default)s)")
+    parser.add_argument("--text", metavar="FILE", help="train on this UTF-8 text file instead of the built-in corpus")
+    parser.add_argument("--quick", action="store_true", help=f"a short run ({QUICK_ITERATIONS} iterations)")
+    parser.add_argument("--outdir", default=OUTDIR, help="where figures are saved (default %(default)s)")
+    parser.add_argument("--gradcheck", action="store_true",
+                        help="run a numerical gradient check on small random models and exit")
+    parser.add_argument("--show", action="store_true", help="also open the figures in a window")
+    return parser
+
+
+def random_gradcheck_case(seed, input_size=5, hidden_size=4, T=6, batch_size=None):
+    """A small model with all parameters drawn from N(0, 0.5^2), plus random data and states.
+
+    Parameters of order 0.5 keep the gates unsaturated and the gradients of order 0.1,
+    well above the ~1e-10 resolution of finite differences (the fresh-model output layer
+    of scale 0.01 would shrink every recurrent gradient towards that floor).
+    Returns:
+        (model, inputs, targets, h_prev, C_prev), batched if batch_size is given.
+    """
+    rng = np.random.default_rng(seed)
+    model = LSTMFromScratch(input_size, hidden_size, input_size, seed=seed)
+    for name in model.PARAM_NAMES:
+        param = getattr(model, name)
+        param[...] = rng.normal(0.0, 0.5, param.shape)
+    shape = (T,) if batch_size is None else (T, batch_size)
+    state_shape = (hidden_size,) if batch_size is None else (batch_size, hidden_size)
+    inputs = rng.integers(0, input_size, shape)
+    targets = rng.integers(0, input_size, shape)
+    return model, inputs, targets, rng.normal(0, 0.5, state_shape), rng.normal(0, 0.5, state_shape)
+
+
+def run_gradcheck(seed):
+    """Print the per-parameter relative errors for three single and one batched random model."""
+    worst = 0.0
+    for k, batch_size in enumerate((None, None, None, 3)):
+        model, inputs, targets, h_prev, C_prev = random_gradcheck_case(seed + k, batch_size=batch_size)
+        errors = gradient_check(model, inputs, targets, h_prev, C_prev)
+        label = "single sequence" if batch_size is None else f"batch of {batch_size}"
+        print(f"model {k + 1} ({label}, T={len(inputs)}, D=5, H=4): "
+              + "  ".join(f"{name} {err:.1e}" for name, err in errors.items()))
+        worst = max(worst, max(errors.values()))
+    verdict = "PASS" if worst <= 1e-7 else "FAIL"
+    print(f"max relative error {worst:.2e} (tolerance 1e-7): {verdict}")
+    return 0 if worst <= 1e-7 else 1
+
+
+def run(args):
+    """The demo. Returns the exit code."""
+    for name in ("hidden_size", "seq_length", "batch_size"):
+        _check_positive_int(name.replace("_", "-"), getattr(args, name))
+    if args.iterations is not None:
+        _check_positive_int("iterations", args.iterations)
+    if not args.learning_rate > 0:
+        raise ValueError(f"learning-rate: expected a positive number, got {args.learning_rate!r}")
+    if not args.temperature > 0:
+        raise ValueError(f"temperature: expected a positive number, got {args.temperature!r}")
+    if args.gradcheck:
+        return run_gradcheck(args.seed)
+    if args.text is None:
+        text, source = DEFAULT_CORPUS, "the built-in corpus"
+    else:
+        try:
+            with open(args.text, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as err:
+            raise ValueError(f"text: cannot read {args.text!r} as UTF-8 text ({err.__class__.__name__})") from None
+        source = args.text
+    validate_text(text, args.seq_length)
+    split = len(text) - max(2, int(len(text) * HELDOUT_FRACTION))
+    if split < args.seq_length + 1:
+        raise ValueError(f"text: expected at least {math.ceil((args.seq_length + 1) / (1 - HELDOUT_FRACTION)) + 1} "
+                         f"characters for seq_length {args.seq_length} plus a 10% held-out part, got {len(text)}")
+    iterations = args.iterations or (QUICK_ITERATIONS if args.quick else ITERATIONS)
+    os.makedirs(args.outdir, exist_ok=True)
+
+    test_lstm(seed=args.seed)
+
+    chars, char_to_id = build_vocab(text)
+    data_ids = np.array([char_to_id[ch] for ch in text])
+    train_ids, heldout_ids = data_ids[:split], data_ids[split:]
+    V = len(chars)
+    model = LSTMFromScratch(V, args.hidden_size, V, seed=args.seed)
+    print(f"\ntraining on {source}: {split} characters (the last {len(text) - split} are held out), "
+          f"{V} distinct; H={args.hidden_size}, "
+          f"T={args.seq_length}, batch {args.batch_size}, Adagrad lr {args.learning_rate}, {iterations} iterations")
+    print(f"initial loss should be about ln {V} = {math.log(V):.2f} nats/char")
+    untrained = generate_text(model, chars, char_to_id[text[0]], SUMMARY_SAMPLE_LENGTH, args.temperature, args.seed)
+
+    history = train(model, train_ids, iterations, args.seq_length, args.learning_rate, args.batch_size,
+                    heldout_ids=heldout_ids, log_every=max(1, iterations // 10), temperature=args.temperature, id_to_char=chars)
+
+    sample = generate_text(model, chars, char_to_id[text[0]], SUMMARY_SAMPLE_LENGTH, args.temperature, args.seed)
+    share, n_words = real_word_share(sample, text)
+    share_before, n_before = real_word_share(untrained, text)
+    unigram = unigram_entropy(train_ids, V)
+    figure = os.path.join(args.outdir, "ex1_loss_curve.png")
+    plot_loss_curve(history, V, unigram, figure,
+                    f"Exercise 1: LSTM (H={args.hidden_size}) on {os.path.basename(source)}")
+
+    n_chars = iterations * args.seq_length * args.batch_size
+    best_iter, best_heldout = min(history["heldout"], key=lambda pair: pair[1])
+    print("\nsummary")
+    print(f"  training loss/char (moving average): {history['loss_per_char'][0]:.2f} -> "
+          f"{history['smooth_loss'][-1]:.2f} nats; uniform guess {math.log(V):.2f}, "
+          f"character frequencies only {unigram:.2f}")
+    final_heldout = history["heldout"][-1][1]
+    print(f"  held-out loss/char: lowest {best_heldout:.2f} at iteration {best_iter} (the weights kept for "
+          f"sampling), {final_heldout:.2f} at iteration {iterations}")
+    if final_heldout > 1.05 * best_heldout:
+        print(f"  the held-out loss rose by {final_heldout / best_heldout - 1:.0%} after iteration {best_iter} while "
+              f"the training loss kept falling: the model is memorising its {split}-character training text")
+    print(f"  trained on {n_chars} characters ({n_chars / split:.0f} passes over the training text) "
+          f"in {history['seconds']:.1f} s: {1000 * history['seconds'] / iterations:.1f} ms per iteration")
+    print(f"  real words in a {SUMMARY_SAMPLE_LENGTH}-character sample (words of 3+ letters found in the text): "
+          f"{share:.0%} of {n_words} after training, {share_before:.0%} of {n_before} before")
+    print(f"  sample (temperature {args.temperature}): {sample[:300]!r}")
+    print(f"  figure: {figure}")
+    if args.show:
+        plt.show()
+    return 0
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.show:
+        plt.switch_backend("Agg")  # headless unless --show
+    try:
+        return run(args)
+    except ValueError as err:      # bad input: one line, exit 2, no traceback
+        print(f"{parser.prog}: error: {err}", file=sys.stderr)
+        return 2
+    except TrainingDiverged as err:
+        print(f"{parser.prog}: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
