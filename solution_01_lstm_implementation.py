@@ -171,13 +171,20 @@ def build_vocab(text):
     return chars, {ch: k for k, ch in enumerate(chars)}
 
 
+def heldout_split(n_chars):
+    """Index where the held-out tail (the last 10%, at least 2 characters) of a text begins."""
+    return n_chars - max(2, int(n_chars * HELDOUT_FRACTION))
+
+
 def validate_text(text, seq_length):
-    """Raise ValueError unless `text` can train a model with windows of `seq_length`."""
+    """Raise ValueError unless `text` has 2+ distinct characters and, after the held-out
+    tail is set aside, at least seq_length + 1 characters to train on."""
     if len(set(text)) < 2:
         raise ValueError(f"text: expected at least 2 distinct characters, got {len(set(text))}")
-    if len(text) < seq_length + 1:
-        raise ValueError(
-            f"text: expected at least seq_length + 1 = {seq_length + 1} characters, got {len(text)}")
+    if heldout_split(len(text)) < seq_length + 1:
+        needed = next(n for n in range(seq_length + 3, 10 * seq_length + 30) if heldout_split(n) >= seq_length + 1)
+        raise ValueError(f"text: expected at least {needed} characters (seq_length + 1 = {seq_length + 1} to train "
+                         f"on, plus a 10% held-out part), got {len(text)}")
 
 
 # ----------------------------------------------------------------------------------------
@@ -500,6 +507,28 @@ def gradient_check(model, inputs, targets, h_prev, C_prev, eps=1e-5):
         model.clip_value = saved_clip
 
 
+def random_gradcheck_case(seed, input_size=5, hidden_size=4, T=6, batch_size=None):
+    """A small model with all parameters drawn from N(0, 0.5^2), plus random data and states.
+
+    Parameters of order 0.5 keep the gates unsaturated and the gradients of order 0.1,
+    well above the ~1e-10 resolution of finite differences (the fresh-model output layer
+    of scale 0.01 would shrink every recurrent gradient towards that floor).
+    Returns:
+        (model, inputs, targets, h_prev, C_prev), batched if batch_size is given.
+    """
+    rng = np.random.default_rng(seed)
+    model = LSTMFromScratch(input_size, hidden_size, input_size, seed=seed)
+    for name in model.PARAM_NAMES:
+        param = getattr(model, name)
+        param[...] = rng.normal(0.0, 0.5, param.shape)
+    shape = (T,) if batch_size is None else (T, batch_size)
+    state_shape = (hidden_size,) if batch_size is None else (batch_size, hidden_size)
+    inputs = rng.integers(0, input_size, shape)
+    targets = rng.integers(0, input_size, shape)
+    return model, inputs, targets, rng.normal(0, 0.5, state_shape), rng.normal(0, 0.5, state_shape)
+
+
+
 # ----------------------------------------------------------------------------------------
 # Training
 # ----------------------------------------------------------------------------------------
@@ -677,6 +706,71 @@ def generate_text(model, id_to_char, seed_id, n, temperature, seed):
     return "".join(id_to_char[k] for k in model.sample(zeros, zeros, seed_id, n, temperature, rng))
 
 
+def summarize_run(history, text, split, untrained_sample, trained_sample, chars_per_iteration):
+    """The numbers the demo reports, as plain data.
+
+    Args:
+        history: the dict returned by `train` (with held-out scores).
+        text: the whole text; split: how many leading characters were trained on.
+        untrained_sample, trained_sample: strings sampled before and after training.
+        chars_per_iteration: seq_length * batch_size.
+    Returns:
+        dict of floats and ints (see the keys below).
+    """
+    chars, char_to_id = build_vocab(text)
+    train_ids = np.array([char_to_id[ch] for ch in text[:split]])
+    iterations = len(history["loss_per_char"])
+    best_iteration, best_heldout = min(history["heldout"], key=lambda pair: pair[1])
+    share_after, words_after = real_word_share(trained_sample, text)
+    share_before, words_before = real_word_share(untrained_sample, text)
+    return {
+        "vocab_size": len(chars),
+        "uniform_loss": math.log(len(chars)),
+        "unigram_entropy": unigram_entropy(train_ids, len(chars)),
+        "first_loss": float(history["loss_per_char"][0]),
+        "final_smooth_loss": float(history["smooth_loss"][-1]),
+        "iterations": iterations,
+        "best_iteration": best_iteration,
+        "best_heldout": best_heldout,
+        "final_heldout": history["heldout"][-1][1],
+        "train_chars": split,
+        "chars_seen": iterations * chars_per_iteration,
+        "seconds": history["seconds"],
+        "ms_per_iteration": 1000 * history["seconds"] / iterations,
+        "real_word_share": share_after,
+        "sampled_words": words_after,
+        "real_word_share_untrained": share_before,
+        "sampled_words_untrained": words_before,
+        "sample": trained_sample,
+    }
+
+
+def print_summary(summary, temperature, figure):
+    """Print the end-of-run summary from `summarize_run`'s dict."""
+    s = summary
+    print("\nsummary")
+    print(f"  training loss/char: {s['first_loss']:.2f} at the start, {s['final_smooth_loss']:.2f} at the end "
+          f"(moving average); uniform guess {s['uniform_loss']:.2f}, character frequencies only "
+          f"{s['unigram_entropy']:.2f}")
+    if s["best_iteration"] == s["iterations"]:
+        print(f"  held-out loss/char: {s['best_heldout']:.2f} at the last iteration, the lowest so far "
+              f"(more --iterations may lower it further)")
+    else:
+        print(f"  held-out loss/char: lowest {s['best_heldout']:.2f} at iteration {s['best_iteration']} (the weights "
+              f"kept for sampling), {s['final_heldout']:.2f} at iteration {s['iterations']}")
+        if s["final_heldout"] > 1.05 * s["best_heldout"]:
+            print(f"  the held-out loss rose by {s['final_heldout'] / s['best_heldout'] - 1:.0%} after iteration "
+                  f"{s['best_iteration']} while the training loss kept falling: the model is memorising its "
+                  f"{s['train_chars']}-character training text")
+    print(f"  trained on {s['chars_seen']} characters ({s['chars_seen'] / s['train_chars']:.0f} passes over the "
+          f"training text) in {s['seconds']:.1f} s: {s['ms_per_iteration']:.1f} ms per iteration")
+    print(f"  real words in a {len(s['sample'])}-character sample (words of 3+ letters found in the text): "
+          f"{s['real_word_share']:.0%} of {s['sampled_words']} after training, "
+          f"{s['real_word_share_untrained']:.0%} of {s['sampled_words_untrained']} before")
+    print(f"  sample (temperature {temperature}): {s['sample'][:300]!r}")
+    print(f"  figure: {figure}")
+
+
 # ----------------------------------------------------------------------------------------
 # Plotting
 # ----------------------------------------------------------------------------------------
@@ -740,27 +834,6 @@ def build_parser():
     return parser
 
 
-def random_gradcheck_case(seed, input_size=5, hidden_size=4, T=6, batch_size=None):
-    """A small model with all parameters drawn from N(0, 0.5^2), plus random data and states.
-
-    Parameters of order 0.5 keep the gates unsaturated and the gradients of order 0.1,
-    well above the ~1e-10 resolution of finite differences (the fresh-model output layer
-    of scale 0.01 would shrink every recurrent gradient towards that floor).
-    Returns:
-        (model, inputs, targets, h_prev, C_prev), batched if batch_size is given.
-    """
-    rng = np.random.default_rng(seed)
-    model = LSTMFromScratch(input_size, hidden_size, input_size, seed=seed)
-    for name in model.PARAM_NAMES:
-        param = getattr(model, name)
-        param[...] = rng.normal(0.0, 0.5, param.shape)
-    shape = (T,) if batch_size is None else (T, batch_size)
-    state_shape = (hidden_size,) if batch_size is None else (batch_size, hidden_size)
-    inputs = rng.integers(0, input_size, shape)
-    targets = rng.integers(0, input_size, shape)
-    return model, inputs, targets, rng.normal(0, 0.5, state_shape), rng.normal(0, 0.5, state_shape)
-
-
 def run_gradcheck(seed):
     """Print the per-parameter relative errors for three single and one batched random model."""
     worst = 0.0
@@ -798,10 +871,7 @@ def run(args):
             raise ValueError(f"text: cannot read {args.text!r} as UTF-8 text ({err.__class__.__name__})") from None
         source = args.text
     validate_text(text, args.seq_length)
-    split = len(text) - max(2, int(len(text) * HELDOUT_FRACTION))
-    if split < args.seq_length + 1:
-        raise ValueError(f"text: expected at least {math.ceil((args.seq_length + 1) / (1 - HELDOUT_FRACTION)) + 1} "
-                         f"characters for seq_length {args.seq_length} plus a 10% held-out part, got {len(text)}")
+    split = heldout_split(len(text))
     iterations = args.iterations or (QUICK_ITERATIONS if args.quick else ITERATIONS)
     os.makedirs(args.outdir, exist_ok=True)
 
@@ -812,41 +882,22 @@ def run(args):
     train_ids, heldout_ids = data_ids[:split], data_ids[split:]
     V = len(chars)
     model = LSTMFromScratch(V, args.hidden_size, V, seed=args.seed)
-    print(f"\ntraining on {source}: {split} characters (the last {len(text) - split} are held out), "
-          f"{V} distinct; H={args.hidden_size}, "
-          f"T={args.seq_length}, batch {args.batch_size}, Adagrad lr {args.learning_rate}, {iterations} iterations")
+    print(f"\ntraining on {source}: {split} characters (the last {len(text) - split} are held out), {V} distinct; "
+          f"H={args.hidden_size}, T={args.seq_length}, batch {args.batch_size}, Adagrad lr {args.learning_rate}, "
+          f"{iterations} iterations")
     print(f"initial loss should be about ln {V} = {math.log(V):.2f} nats/char")
     untrained = generate_text(model, chars, char_to_id[text[0]], SUMMARY_SAMPLE_LENGTH, args.temperature, args.seed)
 
     history = train(model, train_ids, iterations, args.seq_length, args.learning_rate, args.batch_size,
-                    heldout_ids=heldout_ids, log_every=max(1, iterations // 10), temperature=args.temperature, id_to_char=chars)
+                    heldout_ids=heldout_ids, log_every=max(1, iterations // 10), temperature=args.temperature,
+                    id_to_char=chars)
 
     sample = generate_text(model, chars, char_to_id[text[0]], SUMMARY_SAMPLE_LENGTH, args.temperature, args.seed)
-    share, n_words = real_word_share(sample, text)
-    share_before, n_before = real_word_share(untrained, text)
-    unigram = unigram_entropy(train_ids, V)
+    summary = summarize_run(history, text, split, untrained, sample, args.seq_length * args.batch_size)
     figure = os.path.join(args.outdir, "ex1_loss_curve.png")
-    plot_loss_curve(history, V, unigram, figure,
+    plot_loss_curve(history, V, summary["unigram_entropy"], figure,
                     f"Exercise 1: LSTM (H={args.hidden_size}) on {os.path.basename(source)}")
-
-    n_chars = iterations * args.seq_length * args.batch_size
-    best_iter, best_heldout = min(history["heldout"], key=lambda pair: pair[1])
-    print("\nsummary")
-    print(f"  training loss/char (moving average): {history['loss_per_char'][0]:.2f} -> "
-          f"{history['smooth_loss'][-1]:.2f} nats; uniform guess {math.log(V):.2f}, "
-          f"character frequencies only {unigram:.2f}")
-    final_heldout = history["heldout"][-1][1]
-    print(f"  held-out loss/char: lowest {best_heldout:.2f} at iteration {best_iter} (the weights kept for "
-          f"sampling), {final_heldout:.2f} at iteration {iterations}")
-    if final_heldout > 1.05 * best_heldout:
-        print(f"  the held-out loss rose by {final_heldout / best_heldout - 1:.0%} after iteration {best_iter} while "
-              f"the training loss kept falling: the model is memorising its {split}-character training text")
-    print(f"  trained on {n_chars} characters ({n_chars / split:.0f} passes over the training text) "
-          f"in {history['seconds']:.1f} s: {1000 * history['seconds'] / iterations:.1f} ms per iteration")
-    print(f"  real words in a {SUMMARY_SAMPLE_LENGTH}-character sample (words of 3+ letters found in the text): "
-          f"{share:.0%} of {n_words} after training, {share_before:.0%} of {n_before} before")
-    print(f"  sample (temperature {args.temperature}): {sample[:300]!r}")
-    print(f"  figure: {figure}")
+    print_summary(summary, args.temperature, figure)
     if args.show:
         plt.show()
     return 0

@@ -313,11 +313,13 @@ def test_bad_temperature_and_learning_rate():
 
 @pytest.mark.parametrize("text,match", [
     ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "text: expected at least 2 distinct characters, got 1"),
-    ("abcab", "text: expected at least seq_length \\+ 1 = 26 characters, got 5"),
+    ("abcab", r"text: expected at least 28 characters \(seq_length \+ 1 = 26 to train on, plus a 10% held-out part\), got 5"),
+    ("ab" * 13, "got 26"),
 ])
 def test_validate_text(text, match):
     with pytest.raises(ValueError, match=match):
         ex1.validate_text(text, 25)
+    ex1.validate_text("ab" * 14, 25)  # 28 characters: 26 to train on, 2 held out
 
 
 # ---------------------------------------------------------------- command line
