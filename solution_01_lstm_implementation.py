@@ -700,10 +700,10 @@ def unigram_entropy(data_ids, vocab_size):
 
 
 def generate_text(model, id_to_char, seed_id, n, temperature, seed):
-    """Sample n characters from zero states, starting from input id `seed_id`."""
+    """The seed character followed by n characters sampled from zero states."""
     zeros = np.zeros(model.hidden_size)
     rng = np.random.default_rng(seed)
-    return "".join(id_to_char[k] for k in model.sample(zeros, zeros, seed_id, n, temperature, rng))
+    return id_to_char[seed_id] + "".join(id_to_char[k] for k in model.sample(zeros, zeros, seed_id, n, temperature, rng))
 
 
 def summarize_run(history, text, split, untrained_sample, trained_sample, chars_per_iteration):
@@ -778,8 +778,8 @@ def plot_loss_curve(history, vocab_size, unigram, path, title):
     """Save the training curve with its two baselines as a PNG at `path`."""
     fig, ax = plt.subplots(figsize=(8, 5))
     steps = np.arange(1, len(history["loss_per_char"]) + 1)
-    ax.plot(steps, history["loss_per_char"], color="tab:blue", alpha=0.25, lw=0.8, label="training windows")
-    ax.plot(steps, history["smooth_loss"], color="tab:blue", lw=2, label="training windows, moving average")
+    ax.plot(steps, history["loss_per_char"], color="tab:blue", alpha=0.25, lw=0.8, label="training loss of each window")
+    ax.plot(steps, history["smooth_loss"], color="tab:blue", lw=2, label="training loss, moving average")
     ax.axhline(math.log(vocab_size), color="gray", ls="--", lw=1,
                label=f"uniform guess, ln {vocab_size} = {math.log(vocab_size):.2f}")
     ax.axhline(unigram, color="tab:orange", ls=":", lw=1.5,
