@@ -610,7 +610,9 @@ def analyze_gate_patterns(activations, high=SATURATION_HIGH, low=SATURATION_LOW,
             "most_active_gate", "least_active_gate": gate names by mean;
             "units": {gate: {"mean": (H,), "share_high": (H,), "share_low": (H,),
                              "always_on": [unit ids], "always_off": [unit ids],
-                             "num_always_on", "num_always_off"}};
+                             "num_always_on", "num_always_off",
+                             "most_on_unit", "most_off_unit": the units most often above
+                                 high / below low}};
             "char_counts": {char: number of steps reading it};
             "frequent_chars": the characters read at least min_char_count times;
             "per_char": {gate: {char: mean over its steps and all units}};
@@ -642,6 +644,8 @@ def analyze_gate_patterns(activations, high=SATURATION_HIGH, low=SATURATION_LOW,
             "always_on": [int(k) for k in np.flatnonzero(unit_high >= always_share)],
             "always_off": [int(k) for k in np.flatnonzero(unit_low >= always_share)],
         }
+        units[gate]["most_on_unit"] = int(np.argmax(unit_high))
+        units[gate]["most_off_unit"] = int(np.argmax(unit_low))
         units[gate]["num_always_on"] = len(units[gate]["always_on"])
         units[gate]["num_always_off"] = len(units[gate]["always_off"])
         per_char[gate] = {ch: _masked_mean(values, char_array == ch) for ch in char_set}
@@ -683,6 +687,32 @@ def _gate_summary(activations, high=SATURATION_HIGH, low=SATURATION_LOW):
     return summary
 
 
+def _period(chars):
+    """The smallest p with chars[t] == chars[t + p] for every t, or None if there is none."""
+    text = "".join(chars)
+    for p in range(1, len(text) // 2 + 1):
+        if text[p:] == text[:-p]:
+            return p
+    return None
+
+
+def _cycle_stats(activations):
+    """How exactly the gates repeat with the period of the input characters.
+
+    Over the second half of the run (after the state has settled), for the three gates
+    pooled: the mean |g[t + p] - g[t]| over one period p against the mean |g[t + 1] - g[t]|
+    from one step to the next. Returns {"period", "change_per_period", "change_per_step"},
+    or None if the characters are not periodic.
+    """
+    p = _period(activations["chars"])
+    if p is None:
+        return None
+    values = np.stack([activations[gate] for gate in GATES])[:, len(activations["chars"]) // 2:]   # (3, T', H)
+    return {"period": p,
+            "change_per_period": float(np.abs(values[:, p:] - values[:, :-p]).mean()),
+            "change_per_step": float(np.abs(values[:, 1:] - values[:, :-1]).mean())}
+
+
 def compare_gates_across_contexts(text_acts, pattern_acts, early_acts):
     """Compare gate statistics between contexts. Plain data, no printing.
 
@@ -701,6 +731,8 @@ def compare_gates_across_contexts(text_acts, pattern_acts, early_acts):
                      "most_selective_unit": {gate: {"unit", "boundary", "inside"}} the unit
                          whose mean differs most between boundaries and insides};
             "pattern_vs_text": {"pattern", "text": {name: {"mean", "share_saturated"}}};
+            "pattern_cycle": {"period", "change_per_period", "change_per_step"}, how exactly
+                the pattern model's gates repeat with the pattern (None if not periodic);
             "early_vs_late": {"early", "late": {name: {"mean", "share_saturated"}}},
             with name one of the gates or "all_gates" (the three pooled).
     """
@@ -729,7 +761,27 @@ def compare_gates_across_contexts(text_acts, pattern_acts, early_acts):
     return {
         "word": word,
         "pattern_vs_text": {"pattern": _gate_summary(pattern_acts), "text": _gate_summary(text_acts)},
+        "pattern_cycle": _cycle_stats(pattern_acts),
         "early_vs_late": {"early": _gate_summary(early_acts), "late": _gate_summary(text_acts)},
+    }
+
+
+def collect_results(text_acts, early_acts, pattern_acts, training):
+    """Everything one run measured, in the layout build_findings reads.
+
+    Args:
+        text_acts, early_acts, pattern_acts: captures as for compare_gates_across_contexts.
+        training: {"text": {"early_iteration", "early_loss", "iterations", "final_loss"},
+                   "pattern": {"iterations", "final_loss"}}, losses per character in nats.
+    Returns:
+        {"text": analyze_gate_patterns(text_acts), "pattern": analyze_gate_patterns(pattern_acts),
+         "contexts": compare_gates_across_contexts(...), "training": training}.
+    """
+    return {
+        "text": analyze_gate_patterns(text_acts),
+        "pattern": analyze_gate_patterns(pattern_acts),
+        "contexts": compare_gates_across_contexts(text_acts, pattern_acts, early_acts),
+        "training": training,
     }
 
 
@@ -741,10 +793,10 @@ def lookup(results, path):
     return value
 
 
-def _direction(a, b, decimals=2):
-    """'higher', 'lower' or 'equal': a against b as printed with `decimals` decimals."""
-    a, b = round(a, decimals), round(b, decimals)
-    return "higher" if a > b else "lower" if a < b else "equal"
+def _direction(a, b, where=""):
+    """'higher<where>', 'lower<where>' or 'the same to two decimals': a against b as printed."""
+    a, b = round(a, 2), round(b, 2)
+    return f"higher{where}" if a > b else f"lower{where}" if a < b else "the same to two decimals"
 
 
 def _correlation_word(r):
@@ -776,10 +828,7 @@ def build_findings(results):
     """Turn the measurements of one run into findings whose wording follows the numbers.
 
     Args:
-        results: dict with "text" and "pattern" (analyze_gate_patterns results),
-            "contexts" (compare_gates_across_contexts result) and "training"
-            ({"text": {"early_iteration", "early_loss", "iterations", "final_loss"},
-              "pattern": {"iterations", "final_loss"}}).
+        results: dict from collect_results.
     Returns:
         list of dicts {"title", "text", "sources"}; sources lists, in the order they
         appear in the text, (path into results, scale, decimals) of every number printed.
@@ -800,10 +849,10 @@ def build_findings(results):
             f"{F.num(('text', 'gates', gate, 'share_low'), 1, True)} of unit-steps.")
     f_mean = text["gates"]["forget"]["mean"]
     if f_mean > 0.5:
-        parts.append("Since f near 1 means KEEP, the cells mostly carry their contents from one "
+        parts.append("Since f near one means KEEP, the cells mostly carry their contents from one "
                      "character to the next.")
     else:
-        parts.append("Since f near 1 means KEEP, a forget mean at or below one half says the cells "
+        parts.append("Since f near one means KEEP, a forget mean at or below one half says the cells "
                      "erase more than they keep from one character to the next.")
     findings.append(F.done(" ".join(parts)))
 
@@ -814,23 +863,39 @@ def build_findings(results):
              f"{F.num(('text', 'thresholds', 'always_share'), 0, True)} of the steps."]
     for gate in GATES:
         on = text["units"][gate]["always_on"]
-        listing = ""
+        part = (f"{gate}: {F.num(('text', 'units', gate, 'num_always_on'), 0)} of "
+                f"{F.num(('text', 'hidden_size'), 0)} units always on")
         if on:
             shown = ", ".join(F.num(("text", "units", gate, "always_on", k), 0) for k in range(min(len(on), 6)))
-            listing = f" ({'unit' if len(on) == 1 else 'units'} {shown}{', ...' if len(on) > 6 else ''})"
-        parts.append(f"{gate}: {F.num(('text', 'units', gate, 'num_always_on'), 0)} of "
-                     f"{F.num(('text', 'hidden_size'), 0)} units always on{listing}, "
-                     f"{F.num(('text', 'units', gate, 'num_always_off'), 0)} always off.")
+            part += f" ({'unit' if len(on) == 1 else 'units'} {shown}{', ...' if len(on) > 6 else ''})"
+        parts.append(f"{part}, {F.num(('text', 'units', gate, 'num_always_off'), 0)} always off.")
     pinned = sum(text["units"][g]["num_always_on"] + text["units"][g]["num_always_off"] for g in GATES)
+    forget_units = text["units"]["forget"]
+    for kind, share_key, unit_key, threshold, verb in (
+            ("on", "share_high", "most_on_unit", "high", "keeping"),
+            ("off", "share_low", "most_off_unit", "low", "erasing")):
+        k = forget_units[unit_key]
+        if forget_units[share_key][k] == 0:
+            parts.append(f"No forget unit is ever {'above' if kind == 'on' else 'below'} "
+                         f"{F.num(('text', 'thresholds', threshold), 1)}.")
+        else:
+            parts.append(f"Closest to always {verb} is forget unit {F.num(('text', 'units', 'forget', unit_key), 0)}"
+                         f" (f {'above' if kind == 'on' else 'below'} {F.num(('text', 'thresholds', threshold), 1)}"
+                         f" on {F.num(('text', 'units', 'forget', share_key, k), 1, True)} of steps).")
     if pinned == 0:
         parts.append("No unit is pinned: every unit's gates move with the input.")
-    elif text["units"]["forget"]["num_always_on"]:
-        parts.append("An always-on forget unit keeps its cell across the whole text: a slow, "
-                     "long-term memory; the other units change with the input.")
-    elif pinned == 1:
-        parts.append("The pinned unit acts as a fixed switch; the others change with the input.")
-    else:
-        parts.append("The pinned units act as fixed switches; the others change with the input.")
+    meaning = {
+        ("forget", "on"): "an always-on forget unit keeps its cell across the whole text, a slow long-term memory",
+        ("forget", "off"): "an always-off forget unit erases its cell at every step, so it holds only the "
+                           "current character",
+        ("input", "on"): "an always-on input unit writes its candidate at every step",
+        ("input", "off"): "an always-off input unit never writes, so its cell only fades",
+        ("output", "on"): "an always-on output unit always shows its cell in h_t",
+        ("output", "off"): "an always-off output unit hides its cell from h_t and the prediction",
+    }
+    said = [sentence for (gate, kind), sentence in meaning.items() if text["units"][gate][f"num_always_{kind}"]]
+    if said:
+        parts.append("Read as switches: " + "; ".join(said) + ".")
     findings.append(F.done(" ".join(parts)))
 
     # 3. Word boundaries against inside words.
@@ -841,16 +906,19 @@ def build_findings(results):
                  f"punctuation against the {F.num(('contexts', 'word', 'counts', 'inside'), 0)} steps that "
                  f"read a letter:"]
         for gate in GATES:
-            direction = _direction(word["boundary"][gate], word["inside"][gate])
+            direction = _direction(word["boundary"][gate], word["inside"][gate], " at boundaries")
             parts.append(f"{gate} {F.num(('contexts', 'word', 'boundary', gate))} vs "
-                         f"{F.num(('contexts', 'word', 'inside', gate))} ({direction} at boundaries);")
+                         f"{F.num(('contexts', 'word', 'inside', gate))} ({direction});")
         sel = word["most_selective_unit"]["forget"]
         parts.append(
             f"the forget gate of unit {F.num(('contexts', 'word', 'most_selective_unit', 'forget', 'unit'), 0)} "
             f"differs most: {F.num(('contexts', 'word', 'most_selective_unit', 'forget', 'boundary'))} at "
             f"boundaries vs {F.num(('contexts', 'word', 'most_selective_unit', 'forget', 'inside'))} inside words, "
-            + ("so it erases its cell when a word ends." if sel["boundary"] < sel["inside"]
-               else "so it holds its cell at word ends and erases it inside words."))
+            + ("even this largest gap is small, so no forget unit clearly marks word ends."
+               if abs(sel["boundary"] - sel["inside"]) < 0.1
+               else "so it lets its cell fade at word boundaries and keeps it inside words."
+               if sel["boundary"] < sel["inside"]
+               else "so it keeps its cell across word boundaries and lets it fade inside words."))
         findings.append(F.done(" ".join(parts)))
 
     # 4. Sentence ends.
@@ -921,6 +989,16 @@ def build_findings(results):
     parts.append("the pattern model's gates are clearly more saturated, closer to on/off switches." if gap >= 0.05
                  else "the natural-text model's gates are clearly more saturated." if gap <= -0.05
                  else "both models saturate their gates about equally often.")
+    cycle = ctx["pattern_cycle"]
+    if cycle is not None:
+        parts.append(
+            f"Over the second half of the pattern the gates change by "
+            f"{F.num(('contexts', 'pattern_cycle', 'change_per_period'), 3)} on average over one period of "
+            f"{F.num(('contexts', 'pattern_cycle', 'period'), 0)} steps, against "
+            f"{F.num(('contexts', 'pattern_cycle', 'change_per_step'), 3)} from one step to the next: "
+            + ("they repeat with the pattern, a fixed response to each position in the cycle."
+               if cycle["change_per_period"] < 0.1 * cycle["change_per_step"]
+               else "they have not settled into the pattern's cycle."))
     findings.append(F.done(" ".join(parts)))
 
     # 8. Early against late in training.
@@ -1169,16 +1247,11 @@ def run(args):
     text_acts = capture_gate_activations(text_model, text, char_to_id)
     early_acts = capture_gate_activations(text_run["snapshot"], text, char_to_id)
     pattern_acts = capture_gate_activations(pattern_model, pattern_text, p_char_to_id)
-    results = {
-        "text": analyze_gate_patterns(text_acts),
-        "pattern": analyze_gate_patterns(pattern_acts),
-        "contexts": compare_gates_across_contexts(text_acts, pattern_acts, early_acts),
-        "training": {
-            "text": {"early_iteration": early_iteration, "early_loss": text_run["snapshot_loss"],
-                     "iterations": iterations, "final_loss": text_run["final_loss"]},
-            "pattern": {"iterations": pattern_iterations, "final_loss": pattern_run["final_loss"]},
-        },
-    }
+    results = collect_results(text_acts, early_acts, pattern_acts, training={
+        "text": {"early_iteration": early_iteration, "early_loss": text_run["snapshot_loss"],
+                 "iterations": iterations, "final_loss": text_run["final_loss"]},
+        "pattern": {"iterations": pattern_iterations, "final_loss": pattern_run["final_loss"]},
+    })
     findings = build_findings(results)
 
     print("\nGate statistics (share of unit-steps above / below the saturation thresholds)")
