@@ -474,9 +474,9 @@ def train(model, ids, iterations, seq_length=SEQ_LENGTH, batch_size=BATCH_SIZE,
           learning_rate=LEARNING_RATE, snapshot_iteration=None, log=print):
     """Train `model` on `ids` with truncated BPTT over `batch_size` parallel streams.
 
-    Stream b starts at offset b * N / batch_size and walks through the text in windows of
-    `seq_length`, carrying (h, C) from one window to the next; a stream that reaches the
-    end restarts at the beginning with zero state.
+    The B = batch_size streams start evenly spread over the text and walk through it in
+    windows of `seq_length`, carrying (h, C) from one window to the next; a stream that
+    reaches the end restarts at the beginning with zero state.
 
     Args:
         model: an LSTMFromScratch with input_size = output_size = vocabulary size.
@@ -637,17 +637,19 @@ def analyze_gate_patterns(activations, high=SATURATION_HIGH, low=SATURATION_LOW,
             "share_saturated": float((is_high | is_low).mean()),
         }
         unit_high, unit_low = is_high.mean(axis=0), is_low.mean(axis=0)      # (H,)
+        always_on = [int(k) for k in np.flatnonzero(unit_high >= always_share)]
+        always_off = [int(k) for k in np.flatnonzero(unit_low >= always_share)]
         units[gate] = {
             "mean": values.mean(axis=0),
             "share_high": unit_high,
             "share_low": unit_low,
-            "always_on": [int(k) for k in np.flatnonzero(unit_high >= always_share)],
-            "always_off": [int(k) for k in np.flatnonzero(unit_low >= always_share)],
+            "always_on": always_on,
+            "always_off": always_off,
+            "num_always_on": len(always_on),
+            "num_always_off": len(always_off),
+            "most_on_unit": int(np.argmax(unit_high)),
+            "most_off_unit": int(np.argmax(unit_low)),
         }
-        units[gate]["most_on_unit"] = int(np.argmax(unit_high))
-        units[gate]["most_off_unit"] = int(np.argmax(unit_low))
-        units[gate]["num_always_on"] = len(units[gate]["always_on"])
-        units[gate]["num_always_off"] = len(units[gate]["always_off"])
         per_char[gate] = {ch: _masked_mean(values, char_array == ch) for ch in char_set}
 
     f, i = activations["forget"], activations["input"]
@@ -728,8 +730,10 @@ def compare_gates_across_contexts(text_acts, pattern_acts, early_acts):
         dict with
             "word": {"boundary", "inside", "sentence_end", "all": {gate: mean},
                      "counts": {context: number of steps},
+                     "unit_gap": {gate: (H,) per-unit mean at boundaries minus inside words},
                      "most_selective_unit": {gate: {"unit", "boundary", "inside"}} the unit
-                         whose mean differs most between boundaries and insides};
+                         with the largest |unit_gap|} (unit_gap and most_selective_unit are
+                     empty if the text has no boundary or no letter);
             "pattern_vs_text": {"pattern", "text": {name: {"mean", "share_saturated"}}};
             "pattern_cycle": {"period", "change_per_period", "change_per_step"}, how exactly
                 the pattern model's gates repeat with the pattern (None if not periodic);
@@ -750,11 +754,12 @@ def compare_gates_across_contexts(text_acts, pattern_acts, early_acts):
                                ("sentence_end", sentence_end), ("all", everywhere))}
     word["counts"] = {"boundary": int(boundary.sum()), "inside": int(inside.sum()),
                       "sentence_end": int(sentence_end.sum()), "all": len(chars)}
-    word["most_selective_unit"] = {}
+    word["unit_gap"], word["most_selective_unit"] = {}, {}
     if boundary.any() and inside.any():
         for gate in GATES:
             at_boundary = text_acts[gate][boundary].mean(axis=0)     # (H,)
             at_inside = text_acts[gate][inside].mean(axis=0)
+            word["unit_gap"][gate] = at_boundary - at_inside
             k = int(np.argmax(np.abs(at_boundary - at_inside)))
             word["most_selective_unit"][gate] = {
                 "unit": k, "boundary": float(at_boundary[k]), "inside": float(at_inside[k])}
@@ -834,13 +839,13 @@ def build_findings(results):
         appear in the text, (path into results, scale, decimals) of every number printed.
     """
     findings = []
-    text, ctx, train_info = results["text"], results["contexts"], results["training"]
+    text, ctx = results["text"], results["contexts"]
 
     # 1. Which gates are most active.
     F = _Finding(results, "Which gates are most active (natural text)")
     most, least = text["most_active_gate"], text["least_active_gate"]
     parts = [f"On natural text the {most} gate is the most open (mean {F.num(('text', 'gates', most, 'mean'))}) "
-             f"and the {least} gate the most closed (mean {F.num(('text', 'gates', least, 'mean'))})."]
+             f"and the {least} gate the least open (mean {F.num(('text', 'gates', least, 'mean'))})."]
     for gate in GATES:
         parts.append(
             f"{gate}: mean {F.num(('text', 'gates', gate, 'mean'))}, std {F.num(('text', 'gates', gate, 'std'))}, "
@@ -986,8 +991,8 @@ def build_findings(results):
                      f"{F.num(('contexts', 'pattern_vs_text', 'pattern', name, 'share_saturated'), 1, True)}"
                      f" vs {F.num(('contexts', 'pattern_vs_text', 'text', name, 'share_saturated'), 1, True)};")
     gap = pvt["pattern"]["all_gates"]["share_saturated"] - pvt["text"]["all_gates"]["share_saturated"]
-    parts.append("the pattern model's gates are clearly more saturated, closer to on/off switches." if gap >= 0.05
-                 else "the natural-text model's gates are clearly more saturated." if gap <= -0.05
+    parts.append("the pattern model's gates are more often saturated, closer to on/off switches." if gap >= 0.05
+                 else "the natural-text model's gates are more often saturated." if gap <= -0.05
                  else "both models saturate their gates about equally often.")
     cycle = ctx["pattern_cycle"]
     if cycle is not None:
@@ -1089,8 +1094,10 @@ def visualize_gates(activations, path, title, start=0, length=WINDOW, close=True
         ax.set_yticks(range(0, H, max(1, H // 8)))
     axes[-1].set_xticks(range(n))
     axes[-1].set_xticklabels([_display_char(ch) for ch in chars], fontfamily="monospace", fontsize=9)
-    axes[-1].set_xlabel(f"character read at step t (steps {window.start}-{window.start + n - 1} "
-                        f"of {T}; \u2423 = space, \u21b5 = newline)")
+    symbols = [f"{_display_char(ch)} = {name}" for ch, name in ((" ", "space"), ("\n", "newline"), ("\t", "tab"))
+               if ch in chars]
+    axes[-1].set_xlabel(f"character read at step t (steps {window.start}-{window.start + n - 1} of {T}"
+                        + "".join("; " + symbol for symbol in symbols) + ")")
     fig.suptitle(title, fontsize=13)
     fig.savefig(path, dpi=110)
     if close:
@@ -1099,11 +1106,13 @@ def visualize_gates(activations, path, title, start=0, length=WINDOW, close=True
 
 
 def plot_context_comparison(comparison, path, close=True):
-    """Bar charts of compare_gates_across_contexts(...): mean gates by context (left) and
+    """Bar charts of compare_gates_across_contexts(...): mean gates by context (left), the
+    forget gate's per-unit gap between word boundaries and insides (middle), and the
     saturated share by model and training stage (right). Saves a PNG; returns the Figure."""
     x = np.arange(len(GATES))
     word = comparison["word"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(17, 5), layout="constrained",
+                                              gridspec_kw={"width_ratios": [1, 1.2, 1]})
 
     contexts = [("inside", "inside words"), ("boundary", "word boundaries"),
                 ("sentence_end", "sentence ends"), ("all", "all steps")]
@@ -1117,6 +1126,16 @@ def plot_context_comparison(comparison, path, close=True):
     left.set_ylabel("mean gate value (0 to 1)")
     left.set_title("Natural text: mean gate value by the character read")
     left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=9)
+
+    if "forget" in word["unit_gap"]:
+        gap = word["unit_gap"]["forget"]
+        middle.bar(np.arange(len(gap)), gap, color=np.where(gap < 0, "tab:blue", "tab:orange"))
+        middle.set_xticks(range(0, len(gap), max(1, len(gap) // 16)))
+    middle.axhline(0.0, color="black", linewidth=0.8)
+    middle.set_ylim(-1, 1)
+    middle.set_xlabel("unit (same numbering as the heatmap rows)")
+    middle.set_ylabel("mean f_t at boundaries - inside words")
+    middle.set_title("Forget gate per unit: < 0 keeps less at word boundaries")
 
     stages = [(comparison["pattern_vs_text"]["pattern"], "pattern model"),
               (comparison["early_vs_late"]["early"], "text model, early"),
