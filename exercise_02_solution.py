@@ -36,11 +36,13 @@ What is measured
   each unit over time, reported with the sign it has;
 - contexts: the step that reads a word boundary (space, newline, punctuation) against
   the steps that read a letter, sentence ends (. ! ?), the pattern model against the
-  natural-text model, and the natural-text model early in training against the end.
+  natural-text model (and how exactly the pattern model's gates repeat with the
+  pattern), and the natural-text model early in training against the end.
+The natural-text analysis reads the training text (at most its first 20,000 characters).
 
 How to run
 ----------
-    python exercise_02_solution.py                   # default demo, about 20 s
+    python exercise_02_solution.py                   # default demo, about 15 s
     python exercise_02_solution.py --quick           # a few seconds, rougher models
     python exercise_02_solution.py --seed 3          # other seed: other numbers, same analysis
     python exercise_02_solution.py --text my.txt     # natural-text model on your own file
@@ -51,7 +53,8 @@ nats, characters per second, ETA) and a sample of each, then a findings report, 
 saves under --outdir (default outputs/):
     ex2_gates_pattern.png   heatmaps of f_t, i_t, o_t and C_t on the repeating pattern
     ex2_gates_text.png      the same on a window of the natural text
-    ex2_contexts.png        mean gates by context, saturation by model and training stage
+    ex2_contexts.png        mean gates by context, each unit's forget-gate gap between word
+                            boundaries and insides, saturation by model and training stage
     ex2_gates_probe.png     with --probe: the natural-text model's gates on your string
 """
 
@@ -77,7 +80,7 @@ BATCH_SIZE = 16           # parallel streams through the text
 ITERATIONS = 3000         # natural-text model
 QUICK_ITERATIONS = 400
 PATTERN = "abc"
-PATTERN_REPEATS = 200     # the pattern text is PATTERN * PATTERN_REPEATS
+PATTERN_LENGTH = 600      # the pattern is repeated to about this many characters (at least 3 times)
 PATTERN_ITERATIONS = 300
 QUICK_PATTERN_ITERATIONS = 100
 EARLY_FRACTION = 0.1      # the "early" snapshot is taken after this share of the iterations
@@ -85,6 +88,8 @@ CLIP_VALUE = 5.0          # elementwise gradient clipping range [-5, 5], as the 
 TEMPERATURE = 0.7
 SAMPLE_LENGTH = 120
 WINDOW = 80               # characters per heatmap; longer texts are shown as a window
+MAX_WINDOW = 200          # wider heatmaps no longer have readable character labels
+ANALYSIS_CHARS = 20000    # the analysis reads at most this many characters of the training text
 OUTDIR = "outputs"
 
 GATES = ("forget", "input", "output")
@@ -517,7 +522,8 @@ def train(model, ids, iterations, seq_length=SEQ_LENGTH, batch_size=BATCH_SIZE,
         h[wrapped] = 0.0
         C[wrapped] = 0.0
         window = positions[None, :] + offsets[:, None]     # (T, B) indices into ids
-        loss = model.forward(ids[window], ids[window + 1], h, C)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):   # reported just below
+            loss = model.forward(ids[window], ids[window + 1], h, C)
         if not math.isfinite(loss):
             raise TrainingDiverged(
                 f"loss became {loss} at iteration {it + 1}; try a smaller --learning-rate (now {learning_rate})")
@@ -1229,6 +1235,9 @@ def run(args):
     _check_positive_int("pattern_iterations", pattern_iterations)
     _check_positive_int("hidden_size", args.hidden_size)
     _check_positive_int("window", args.window)
+    if args.window > MAX_WINDOW:
+        raise ValueError(f"window: expected at most {MAX_WINDOW} characters (for readable labels), "
+                         f"got {args.window}")
     if not (math.isfinite(args.learning_rate) and args.learning_rate > 0):
         raise ValueError(f"learning_rate: expected a positive number, got {args.learning_rate!r}")
     if len(set(args.pattern)) < 2:
@@ -1238,7 +1247,8 @@ def run(args):
     chars, char_to_id = build_vocab(text)
     if args.probe is not None:
         encode(args.probe, char_to_id)                     # reject a bad probe before training
-    pattern_text = args.pattern * max(PATTERN_REPEATS, -(-(SEQ_LENGTH + 1) // len(args.pattern)))
+    repeats = max(3, -(-max(PATTERN_LENGTH, SEQ_LENGTH + 1) // len(args.pattern)))   # ceiling division
+    pattern_text = args.pattern * repeats
     p_chars, p_char_to_id = build_vocab(pattern_text)
     os.makedirs(args.outdir, exist_ok=True)
     started = time.perf_counter()
@@ -1263,8 +1273,11 @@ def run(args):
     sample = text_model.sample(np.zeros(H), np.zeros(H), char_to_id[text[0]], SAMPLE_LENGTH, TEMPERATURE)
     print("  sample: " + repr(text[0] + "".join(chars[k] for k in sample)), flush=True)
 
-    text_acts = capture_gate_activations(text_model, text, char_to_id)
-    early_acts = capture_gate_activations(text_run["snapshot"], text, char_to_id)
+    analysed = text[:ANALYSIS_CHARS]                       # (T, H) caches stay small for any file
+    if len(analysed) < len(text):
+        print(f"  the analysis reads the first {len(analysed)} of {len(text)} characters", flush=True)
+    text_acts = capture_gate_activations(text_model, analysed, char_to_id)
+    early_acts = capture_gate_activations(text_run["snapshot"], analysed, char_to_id)
     pattern_acts = capture_gate_activations(pattern_model, pattern_text, p_char_to_id)
     results = collect_results(text_acts, early_acts, pattern_acts, training={
         "text": {"early_iteration": early_iteration, "early_loss": text_run["snapshot_loss"],

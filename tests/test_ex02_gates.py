@@ -315,6 +315,8 @@ def test_figures_are_written_as_png_with_a_readable_window(tmp_path):
     (["--pattern", "aaaa"], "pattern: expected at least 2 distinct characters"),
     (["--probe", "river\u00e9#"], "'#', '\u00e9'"),
     (["--probe", ""], "empty"),
+    (["--window", "500"], "window: expected at most"),
+    (["--learning-rate", "-0.1"], "learning_rate: expected a positive number, got -0.1"),
 ])
 def test_cli_bad_input_prints_one_line_and_exits_2(argv, fragment, capsys, tmp_path):
     assert ex2.main(argv + ["--outdir", str(tmp_path)]) == 2
@@ -331,10 +333,18 @@ def test_cli_empty_or_missing_text_file(capsys, tmp_path):
     assert "missing.txt" in capsys.readouterr().err
 
 
-def test_cli_bad_flag_is_one_line():
+def test_cli_diverging_run_stops_with_one_line_and_exit_1(capsys, tmp_path):
+    assert ex2.main(["--learning-rate", "1e6", "--outdir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "try a smaller --learning-rate" in err
+
+
+def test_cli_bad_flag_is_one_line(capsys):
     with pytest.raises(SystemExit) as exit_info:
         ex2.main(["--no-such-flag"])
     assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--no-such-flag" in err
 
 
 def test_cli_end_to_end_writes_figures_and_findings(capsys, tmp_path):
