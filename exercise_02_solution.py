@@ -981,9 +981,10 @@ def build_findings(results):
         if unit_word == pooled_word:
             parts.append(f"Within units they are {unit_word} as well, so this is how each unit moves over time.")
         else:
-            parts.append(f"Within units, however, they are {unit_word}: the pooled value reflects "
-                         f"differences between units (some keep much and write little, or the reverse), "
-                         f"not how each unit trades keeping against writing over time.")
+            parts.append(f"Within units, however, they are {unit_word}: the pooled value mixes in "
+                         f"differences between units (units that keep more on average may write less, "
+                         f"or more), while the within-unit value says how each unit trades keeping "
+                         f"against writing over time.")
         findings.append(F.done(" ".join(parts)))
 
     # 7. Repeating pattern against natural text.
