@@ -1176,8 +1176,12 @@ def build_parser():
     parser = _ArgumentParser(
         prog=os.path.basename(__file__),
         description="Train two LSTMs (a repeating pattern and natural English text), capture every "
-                    "unit's gate activations, measure what the gates do and draw them as heatmaps.")
-    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
+                    "unit's gate activations, measure what the gates do and draw them as heatmaps.",
+        epilog="Prints training progress, a table of gate statistics and a findings report whose "
+               "numbers are measured in the run; saves ex2_gates_pattern.png, ex2_gates_text.png and "
+               "ex2_contexts.png (plus ex2_gates_probe.png with --probe) under --outdir.")
+    parser.add_argument("--seed", type=int, default=SEED,
+                        help=f"seed of the weight initialisation and the samples (default {SEED})")
     parser.add_argument("--iterations", type=int, default=None,
                         help=f"training updates of the natural-text model (default {ITERATIONS}, "
                              f"--quick {QUICK_ITERATIONS})")
@@ -1196,7 +1200,7 @@ def build_parser():
                         help="also draw the natural-text model's gates on this string "
                              "(only characters of the training text)")
     parser.add_argument("--window", type=int, default=WINDOW,
-                        help=f"characters shown per heatmap (default {WINDOW})")
+                        help=f"characters shown per heatmap, at most {MAX_WINDOW} (default {WINDOW})")
     parser.add_argument("--quick", action="store_true", help="short training, a few seconds")
     parser.add_argument("--outdir", default=OUTDIR, help=f"where figures go (default {OUTDIR})")
     parser.add_argument("--show", action="store_true", help="open the figures in windows")
