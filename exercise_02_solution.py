@@ -1112,7 +1112,7 @@ def visualize_gates(activations, path, title, start=0, length=WINDOW, close=True
     return fig
 
 
-def plot_context_comparison(comparison, path, close=True):
+def plot_context_comparison(comparison, path, title, close=True):
     """Bar charts of compare_gates_across_contexts(...): mean gates by context (left), the
     forget gate's per-unit gap between word boundaries and insides (middle), and the
     saturated share by model and training stage (right). Saves a PNG; returns the Figure."""
@@ -1156,6 +1156,7 @@ def plot_context_comparison(comparison, path, close=True):
     right.set_ylabel(f"saturated unit-steps (%, <{SATURATION_LOW:g} or >{SATURATION_HIGH:g})")
     right.set_title("Saturation by model and training stage")
     right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=9)
+    fig.suptitle(title, fontsize=13)
     fig.savefig(path, dpi=110)
     if close:
         plt.close(fig)
@@ -1307,7 +1308,8 @@ def run(args):
     visualize_gates(text_acts, saved[1], f"Gates of the natural-text model on its text "
                     f"(seed {args.seed}, {iterations} iterations, loss/char {text_run['final_loss']:.2f})",
                     start=start, length=args.window, close=close)
-    plot_context_comparison(results["contexts"], saved[2], close=close)
+    plot_context_comparison(results["contexts"], saved[2], f"Gate statistics by context (seed {args.seed}, "
+                            f"text model after {iterations} iterations)", close=close)
     if args.probe is not None:
         saved.append(os.path.join(args.outdir, "ex2_gates_probe.png"))
         visualize_gates(capture_gate_activations(text_model, args.probe, char_to_id), saved[-1],

@@ -304,7 +304,7 @@ def test_figures_are_written_as_png_with_a_readable_window(tmp_path):
     assert len(fig.axes) == 8                                 # 4 heatmaps + 4 colour bars
     ctx = ex2.compare_gates_across_contexts(acts, synthetic("xyz" * 5, forget=np.full((15, 3), 0.5)), acts)
     ctx_path = tmp_path / "contexts.png"
-    ex2.plot_context_comparison(ctx, str(ctx_path))
+    ex2.plot_context_comparison(ctx, str(ctx_path), "test")
     for p in (path, ctx_path):
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 10_000
 
