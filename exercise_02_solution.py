@@ -1058,8 +1058,8 @@ def format_gate_table(analysis, label):
 # Plotting
 # ----------------------------------------------------------------------------------------
 def _display_char(ch):
-    """A visible tick label for a character: space and newline get symbols."""
-    return {" ": "\u2423", "\n": "\u21b5", "\t": "\u21e5"}.get(ch, ch)
+    """A visible tick label for a character: space, newline, tab and carriage return get symbols."""
+    return {" ": "\u2423", "\n": "\u21b5", "\t": "\u21e5", "\r": "\\r"}.get(ch, ch)
 
 
 def visualize_gates(activations, path, title, start=0, length=WINDOW, close=True):
@@ -1262,7 +1262,10 @@ def run(args):
     print(f"[1/2] pattern model: {args.pattern!r} repeated ({len(pattern_text)} chars, "
           f"{len(p_chars)} symbols), hidden {args.hidden_size}, {pattern_iterations} iterations", flush=True)
     pattern_model = LSTMFromScratch(len(p_chars), args.hidden_size, len(p_chars), seed=args.seed)
-    log = lambda line: print("  " + line, flush=True)
+
+    def log(line):
+        print("  " + line, flush=True)
+
     pattern_run = train(pattern_model, encode(pattern_text, p_char_to_id), pattern_iterations,
                         learning_rate=args.learning_rate, log=log)
     H = args.hidden_size
