@@ -151,6 +151,43 @@ of the shop reached all the way to the bridge. Nora counted the steps to the sch
 more, and there were forty. She wrote the number in her notebook, closed it, and walked \
 up the hill in the snow, while the river went on below the ice, slow and dark and patient, \
 carrying the year away to the sea.
+
+When Nora was older she went to work at the mill with her uncle. The mill was old and \
+loud, and the great wheel turned in the water from the first light of the day until the \
+evening. Her uncle showed her how the water pushed the wheel, how the wheel turned the \
+stones, and how the stones made flour for the bread. He said that a mill is a way of \
+asking the river to work for the town, and that the river always answers, but only in \
+its own time. Nora wrote down how fast the wheel turned in each season. It turned fast in \
+the spring, when the water was high, and slow in the summer, when the water was low.
+
+One day a man came from the city with a long coat and a box of papers. He said that the \
+town should build a new bridge, a wide bridge for trucks, and that the old stone bridge \
+was too small and too slow for the modern world. The people of the town met in the school \
+to talk about it. Some said that a new bridge would bring work and money. Others said \
+that the old bridge was the heart of the town, and that a heart is not something you \
+replace because it is small. The baker said nothing for a long time, and then he said \
+that bread is also small and slow, and that nobody wants to live without it.
+
+Nora stood up and read from her notebook. She read the number of boats that crossed \
+under the bridge each week, the number of people who walked over it each morning, and \
+the days when the river had risen almost to the top of the arch. She said that the old \
+bridge had stood through every flood in her notebook, and that the town should learn \
+what the bridge knew before it decided to forget it. The room was quiet. Then the man \
+from the city asked if he could read the notebook, and Nora gave it to him.
+
+He read it that night in the small hotel by the square, and in the morning he walked to \
+the bridge and counted the steps to the school himself. There were forty. He came back \
+to the school and said that the town did not need a wide bridge in the middle, but a \
+small road around the hill for the trucks, and that the old bridge should stay as it \
+was. The people of the town were surprised, and the baker laughed and gave him a loaf \
+of bread for the road home.
+
+Years later, when Nora was a teacher in the school on the hill, she asked her own class \
+the old question about the river. What does a river remember, and what does it forget? \
+A small boy with cold hands said that the river forgets the water, because the water \
+always leaves, but that it remembers the shape of the bank, because the bank stays. \
+Nora wrote his answer on the board, and under it she wrote the date, and the number of \
+steps from the bridge to the school, which was still forty.
 """
 
 
@@ -201,19 +238,25 @@ def encode(text, char_to_id):
 # Model (the LSTM of Exercise 1, same names and equations)
 # ----------------------------------------------------------------------------------------
 def sigmoid(x):
-    """Logistic function, stable for any float input.
+    """Logistic function 1 / (1 + exp(-x)), stable for any float input.
 
-    sigmoid(x) = 0.5 * (1 + tanh(x / 2)) is the same function, but tanh saturates instead
-    of overflowing, so np.exp(-x) for x = -1000 never happens.
+    exp(-|x|) lies in (0, 1], so nothing overflows, and the two branches keep full
+    relative precision in both tails (1 / (1 + e) for x >= 0, e / (1 + e) for x < 0).
     """
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def log_softmax(logits):
+    """ln softmax over the last axis. Subtracting the max keeps exp() from overflowing,
+    and working in logs keeps ln(probability) finite where the probability underflows."""
+    z = logits - logits.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 
 def softmax(logits):
-    """Softmax over the last axis; subtracting the max keeps exp() from overflowing."""
-    z = logits - logits.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    """Softmax over the last axis."""
+    return np.exp(log_softmax(logits))
 
 
 def _check_positive_int(name, value):
@@ -332,6 +375,7 @@ class LSTMFromScratch:
         self.y_probs = np.empty((T, B, self.output_size))
         self.h_states[0] = h_prev.reshape(B, H)
         self.C_states[0] = C_prev.reshape(B, H)
+        loss = 0.0
 
         for t in range(T):
             concat = np.concatenate([self.h_states[t], x_onehot[t]], axis=1)   # (B, H+D)
@@ -341,7 +385,9 @@ class LSTMFromScratch:
             o_t = sigmoid(concat @ self.Wo.T + self.bo)
             C_t = f_t * self.C_states[t] + i_t * C_tilde
             h_t = o_t * np.tanh(C_t)
-            self.y_probs[t] = softmax(h_t @ self.Wy.T + self.by)
+            log_y = log_softmax(h_t @ self.Wy.T + self.by)              # (B, V)
+            loss -= log_y[np.arange(B), Y[t]].sum()
+            self.y_probs[t] = np.exp(log_y)
 
             self.inputs_cache[t] = concat
             self.f_gates[t], self.i_gates[t], self.C_tilde_cache[t], self.o_gates[t] = f_t, i_t, C_tilde, o_t
@@ -350,8 +396,7 @@ class LSTMFromScratch:
         self.targets_cache = Y
         self._single = single
         self._has_forward = True
-        p_target = np.take_along_axis(self.y_probs, Y[:, :, None], axis=2)
-        return float(-np.log(p_target).sum())
+        return float(loss)
 
     def backward(self):
         """Backpropagate the last forward's loss through time.
@@ -497,7 +542,7 @@ def train(model, ids, iterations, seq_length=SEQ_LENGTH, batch_size=BATCH_SIZE,
             "snapshot": the copied model or None;
             "snapshot_loss": smoothed loss per character at the snapshot (or None);
             "final_loss": smoothed loss per character at the end.
-    Raises TrainingDiverged if the loss becomes non-finite.
+    Raises TrainingDiverged if the loss or a weight becomes NaN or inf.
     """
     _check_positive_int("iterations", iterations)
     _check_positive_int("seq_length", seq_length)
@@ -522,13 +567,15 @@ def train(model, ids, iterations, seq_length=SEQ_LENGTH, batch_size=BATCH_SIZE,
         h[wrapped] = 0.0
         C[wrapped] = 0.0
         window = positions[None, :] + offsets[:, None]     # (T, B) indices into ids
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):   # reported just below
+        # An overflow is not a warning here: it is reported as TrainingDiverged just below.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             loss = model.forward(ids[window], ids[window + 1], h, C)
-        if not math.isfinite(loss):
+            model.backward()
+            model.update_weights(learning_rate)
+        if not (math.isfinite(loss) and all(np.isfinite(getattr(model, name)).all() for name in model.PARAM_NAMES)):
+            what = f"loss became {loss}" if not math.isfinite(loss) else "weights became non-finite"
             raise TrainingDiverged(
-                f"loss became {loss} at iteration {it + 1}; try a smaller --learning-rate (now {learning_rate})")
-        model.backward()
-        model.update_weights(learning_rate)
+                f"{what} at iteration {it + 1}; try a smaller --learning-rate (now {learning_rate})")
         h, C = model.h_states[-1], model.C_states[-1]       # carry the state to the next window
         positions += T
 

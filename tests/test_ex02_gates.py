@@ -334,7 +334,7 @@ def test_cli_empty_or_missing_text_file(capsys, tmp_path):
 
 
 def test_cli_diverging_run_stops_with_one_line_and_exit_1(capsys, tmp_path):
-    assert ex2.main(["--learning-rate", "1e6", "--outdir", str(tmp_path)]) == 1
+    assert ex2.main(["--learning-rate", "1e308", "--outdir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "try a smaller --learning-rate" in err
 
