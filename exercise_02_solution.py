@@ -1026,7 +1026,12 @@ def build_findings(results):
                  else "so the often-claimed anti-correlation does not show")
         parts.append(f"Pooled, the gates are {pooled_word}, {claim}.")
         if unit_word == pooled_word:
-            parts.append(f"Within units they are {unit_word} as well, so this is how each unit moves over time.")
+            parts.append({"anti-correlated": "Within units they are anti-correlated as well: a unit tends to "
+                                             "erase at the steps where it writes.",
+                          "positively correlated": "Within units they are positively correlated as well: a unit "
+                                                   "tends to keep and write at the same steps.",
+                          "roughly uncorrelated": "Within units they are roughly uncorrelated as well: no "
+                                                  "trade-off between keeping and writing shows."}[unit_word])
         else:
             parts.append(f"Within units, however, they are {unit_word}: the pooled value mixes in "
                          f"differences between units (units that keep more on average may write less, "
