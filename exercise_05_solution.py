@@ -1,0 +1,791 @@
+"""Exercise 5: a GRU from scratch, compared fairly with the LSTM, plus a speed benchmark.
+
+The exercise
+------------
+Implement a GRU (forward, backpropagation through time, Adagrad) in the interface of the
+Exercise 1 LSTM, train both models on the same text with the same hyperparameters, and
+compare parameter count, time per iteration, final loss and sample quality. The course
+claims that the GRU has "25-30% fewer parameters", "trains 10-20% faster" and gives
+"similar final performance"; this script measures each claim and prints a verdict that
+follows from the numbers of the run.
+
+The equations (course notation; concat = [h_prev, x_t], h first)
+-----------------------------------------------------------------
+GRU:
+    r_t     = sigmoid(Wr . [h_prev, x_t] + br)          reset gate
+    z_t     = sigmoid(Wz . [h_prev, x_t] + bz)          update gate (1 = take the candidate)
+    h_tilde = tanh(Wh . [r_t * h_prev, x_t] + bh)       candidate state
+    h_t     = (1 - z_t) * h_prev + z_t * h_tilde
+LSTM (as in Exercise 1):
+    f_t = sigmoid(Wf . concat + bf)    i_t = sigmoid(Wi . concat + bi)
+    C_tilde = tanh(Wc . concat + bc)   o_t = sigmoid(Wo . concat + bo)
+    C_t = f_t * C_prev + i_t * C_tilde                h_t = o_t * tanh(C_t)
+Both:
+    y_t  = softmax(Wy . h_t + by)      loss = - sum_t ln y_t[target_t]   (nats, summed)
+
+Every gate matrix is (H, H + D) and every gate bias (H,), so the recurrent cell has
+4 H (H + D + 1) parameters in the LSTM and 3 H (H + D + 1) in the GRU: exactly 25% fewer
+at the same hidden size H. The output layer Wy (V, H), by (V,) is the same in both.
+
+Speed: both models keep their gate matrices in one fused array (W; Wf... or Wr... are
+named views into it), so a time step costs one matmul for all gates of the LSTM and two
+for the GRU (its candidate needs r_t first). The input projection of all time steps, the
+output layer and the weight gradients are each a single operation outside the time loop.
+
+How to run
+----------
+    python exercise_05_solution.py               # the comparison, 3 seeds, about 2 minutes
+    python exercise_05_solution.py --quick       # a short comparison, about 10 seconds
+    python exercise_05_solution.py --benchmark   # ms per training step, H 64-512, B 1-64, T 50
+    python exercise_05_solution.py --text my.txt --hidden-size 64 --iterations 500
+
+The comparison prints progress lines, the parameter counts by block, time per iteration,
+held-out loss per character (mean +- std over seeds), text samples and a verdict on each
+of the course's three claims; it saves outputs/ex5_comparison.png. The benchmark prints a
+table of ms per step and the share of that time spent in the matrix multiplies the step
+cannot avoid; it saves outputs/ex5_benchmark.png.
+"""
+
+import argparse
+import math
+import os
+import re
+import sys
+import time
+
+import numpy as np
+import matplotlib.pyplot as plt
+
+# ----------------------------------------------------------------------------------------
+# Defaults (all overridable from the command line)
+# ----------------------------------------------------------------------------------------
+SEED = 0
+SEEDS = 3                 # training runs per model; seeds are SEED, SEED + 1, ...
+HIDDEN_SIZE = 128
+SEQ_LENGTH = 25
+BATCH_SIZE = 16           # parallel streams through the text
+LEARNING_RATE = 0.1
+ITERATIONS = 1500
+QUICK = dict(hidden_size=64, iterations=300)
+TEMPERATURE = 0.7
+CLIP_VALUE = 5.0          # elementwise gradient clipping range [-5, 5], as the course teaches
+HELDOUT_FRACTION = 0.1    # the last 10% of the text is never trained on
+EVALUATIONS = 10          # held-out evaluations per run
+SAMPLE_LENGTH = 200
+SIMILAR_LOSS = 0.03       # "similar performance": held-out losses within 3% of each other
+OUTDIR = "outputs"
+
+BENCH_HIDDEN_SIZES = (64, 128, 256, 512)
+BENCH_BATCH_SIZES = (1, 8, 64)
+BENCH_SEQ_LENGTH = 50
+BENCH_MIN_SECONDS = 0.3   # repeat each measurement at least this long (and >= 3 times)
+QUICK_BENCH = dict(hidden_sizes=(64, 256), batch_sizes=(1, 64))
+
+# ----------------------------------------------------------------------------------------
+# Data: an English text written for this project (the one Exercise 1 uses).
+# ----------------------------------------------------------------------------------------
+DEFAULT_CORPUS = """\
+The river town woke slowly in the cold morning. A baker opened the door of his shop and \
+set the first loaves of bread on the long wooden table by the window. The smell of warm \
+bread drifted down the street, past the old stone bridge and the small green boats that \
+waited by the water. A girl with a red scarf walked to the school on the hill, and she \
+stopped on the bridge to watch the river carry the last leaves of the year towards the sea.
+
+Her name was Nora, and she liked to count things. She counted the boats, the birds on the \
+roof of the mill, and the steps that led from the bridge to the school. There were forty \
+steps. On some days there were forty one, because she lost count when a friend called her \
+name. Her teacher said that counting was the start of all science, and that a good \
+question was worth more than a quick answer. Nora kept her questions in a small blue \
+notebook, and every evening she read them again by the light of the kitchen lamp.
+
+In the spring the river rose and the water came up to the road. The people of the town \
+carried sand in heavy bags and built a low wall along the bank. The baker gave bread to \
+everyone who worked on the wall, and the children carried water and warm tea. When the \
+rain stopped, the river went down again, and the town was quiet and tired and glad. Nora \
+wrote in her notebook that water always finds the lowest place, and that people find \
+each other when the water is high.
+
+In the summer the days were long and the light stayed late over the hills. The children \
+swam in the slow part of the river, where the water was clear and the stones were smooth \
+and round. Old men sat on the bench near the bridge and talked about the weather, the \
+price of bread, and the years when the winters were colder. A cat slept on the warm wall \
+of the mill, and nobody asked it to move. Nora walked along the bank with her notebook and \
+wrote down the names of the plants, the colours of the stones, and the time when the \
+first star came out at night.
+
+In the autumn the wind turned and the leaves fell into the river again. The school on the \
+hill opened its doors, and the teacher asked the children to write about something they \
+had learned. Nora wrote about the river. She wrote that it was never the same river, \
+because the water was always new, but that the town remembered it as one river, because \
+the town remembered the bridge, the mill, the boats and the steps. She wrote that memory \
+is what keeps a thing the same when all of its parts have changed.
+
+The teacher read the story to the class and asked what they thought. One boy said that \
+the river was just water and that was all. Another girl said that the river was the \
+sound it made at night. Nora said that the river was the way the water went, and the way \
+the town walked beside it. The teacher smiled and wrote a new question on the board: what \
+does a river remember, and what does it forget? The children thought about it for a long \
+time, and nobody gave a quick answer.
+
+In the winter the river froze at the edges and the boats were pulled up onto the bank. \
+The baker baked more bread than ever, because the cold made people hungry, and the smell \
+of the shop reached all the way to the bridge. Nora counted the steps to the school once \
+more, and there were forty. She wrote the number in her notebook, closed it, and walked \
+up the hill in the snow, while the river went on below the ice, slow and dark and patient, \
+carrying the year away to the sea.
+"""
+
+
+def build_vocab(text):
+    """Map characters to integer ids.
+
+    Args:
+        text: str.
+    Returns:
+        (chars, char_to_id): the sorted distinct characters and the inverse dict.
+    """
+    chars = sorted(set(text))
+    return chars, {ch: k for k, ch in enumerate(chars)}
+
+
+def split_text(text, seq_length, batch_size):
+    """Split `text` into a training part and a held-out part (the last HELDOUT_FRACTION).
+
+    Raises ValueError unless the training part gives every one of the `batch_size`
+    parallel streams at least one window of seq_length + 1 characters, and the held-out
+    part has at least 2 characters.
+    Returns:
+        (train_text, heldout_text): two str.
+    """
+    if len(set(text)) < 2:
+        raise ValueError(f"text: expected at least 2 distinct characters, got {len(set(text))}")
+    n_heldout = max(2, int(len(text) * HELDOUT_FRACTION))
+    needed = batch_size * seq_length + 1 + n_heldout
+    if len(text) < needed:
+        raise ValueError(
+            f"text: expected at least batch_size * seq_length + 1 = {batch_size * seq_length + 1} "
+            f"training characters plus {n_heldout} held-out ones ({needed} in all), got {len(text)}")
+    return text[:-n_heldout], text[-n_heldout:]
+
+
+def batch_windows(ids, seq_length, batch_size):
+    """Cut `ids` into `batch_size` parallel streams and yield their windows forever.
+
+    Stream b reads ids[b * L : (b + 1) * L] with L = (len(ids) - 1) // batch_size, so the
+    hidden state can be carried from one window to the next (truncated BPTT).
+    Yields:
+        (inputs, targets, restart): inputs and targets are (seq_length, batch_size) int
+        arrays, targets shifted one character ahead; restart is True when the streams
+        start again from their beginning (the carried states should be reset then).
+    """
+    ids = np.asarray(ids)
+    stream_length = (len(ids) - 1) // batch_size
+    starts = np.arange(batch_size) * stream_length
+    offsets = np.arange(seq_length)[:, None] + starts[None, :]          # (T, B)
+    position = 0
+    while True:
+        restart = position + seq_length > stream_length
+        if restart or position == 0:
+            position, restart = 0, True
+        yield ids[offsets + position], ids[offsets + position + 1], restart
+        position += seq_length
+
+
+# ----------------------------------------------------------------------------------------
+# Models
+# ----------------------------------------------------------------------------------------
+def sigmoid(x):
+    """Logistic function, stable for any float input.
+
+    sigmoid(x) = 0.5 * (1 + tanh(x / 2)) is the same function, but tanh saturates instead
+    of overflowing, so np.exp(-x) for x = -1000 never happens.
+    """
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def sigmoid_inplace(a):
+    """Overwrite `a` with sigmoid(a), without temporaries (same formula as `sigmoid`)."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+    return a
+
+
+def softmax(logits):
+    """Softmax over the last axis; subtracting the max keeps exp() from overflowing."""
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+
+
+def _check_positive_number(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not value > 0 \
+            or not math.isfinite(value):
+        raise ValueError(f"{name}: expected a positive number, got {value!r}")
+
+
+def _check_token_ids(name, ids, size):
+    """Return `ids` as an int array of shape (T,) or (T, B), or raise ValueError."""
+    arr = np.asarray(ids)
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"{name}: expected token ids of shape (T,) or (T, B), got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name}: expected a non-empty sequence, got shape {arr.shape}")
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{name}: expected integer token ids, got dtype {arr.dtype}")
+    if arr.min() < 0 or arr.max() >= size:
+        bad = arr[(arr < 0) | (arr >= size)].flat[0]
+        raise ValueError(f"{name}: expected ids in [0, {size}), got {bad}")
+    return arr
+
+
+def _check_state(name, state, shape):
+    """Return `state` as a float64 array of `shape`, or raise ValueError."""
+    arr = np.asarray(state, dtype=np.float64)
+    if arr.shape != shape:
+        raise ValueError(f"{name}: expected shape {shape}, got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: expected finite values, got NaN or inf")
+    return arr
+
+
+class CharRNN:
+    """What the LSTM and the GRU share: the output layer, Adagrad, clipping and checks.
+
+    A subclass names its gates in FUSED_W / FUSED_B, in the row order of the fused gate
+    weights W (n_gates * H, H + D) and biases b (n_gates * H,). Each gate's matrix (e.g.
+    Wf) is a view of H rows of W, so writing to Wf writes to W; the same holds for the
+    gradients (dWf is a view of dW) and the Adagrad memory.
+
+    Args:
+        input_size: D, the number of input token ids (inputs are one-hot).
+        hidden_size: H, the size of h_t.
+        output_size: V, the number of output classes.
+        seed: seeds the weight initialisation and `sample`.
+        clip_value: gradients are clipped elementwise to [-clip_value, clip_value] in
+            `backward`; None switches clipping off (a gradient check needs it off).
+    """
+
+    FUSED_W = ()
+    FUSED_B = ()
+
+    def __init__(self, input_size, hidden_size, output_size, seed=SEED, clip_value=CLIP_VALUE):
+        _check_positive_int("input_size", input_size)
+        _check_positive_int("hidden_size", hidden_size)
+        _check_positive_int("output_size", output_size)
+        if clip_value is not None:
+            _check_positive_number("clip_value", clip_value)
+        self.input_size, self.hidden_size, self.output_size = input_size, hidden_size, output_size
+        self.clip_value = clip_value
+        self.rng = np.random.default_rng(seed)
+
+        H, D, V = hidden_size, input_size, output_size
+        n_gates = len(self.FUSED_W)
+        # Gate weights ~ N(0, 1/(H+D)): pre-activations start with unit-order variance.
+        self.W = self.rng.normal(0.0, 1.0 / np.sqrt(H + D), (n_gates * H, H + D))
+        self.b = np.zeros(n_gates * H)
+        # A small output layer makes the first prediction nearly uniform: loss ~ T ln V.
+        self.Wy = self.rng.normal(0.0, 0.01, (V, H))
+        self.by = np.zeros(V)
+        self._name_gate_views(self, "")
+
+        # Adagrad memory: running sum of squared gradients, one array per fused parameter;
+        # `memory` names the per-gate views, as in Exercise 1.
+        self._memory = {name: np.zeros_like(getattr(self, name)) for name in ("W", "b", "Wy", "by")}
+        memory_views = type("MemoryViews", (), {})()
+        for name, value in self._memory.items():
+            setattr(memory_views, name, value)
+        self._name_gate_views(memory_views, "")
+        self.memory = {name: getattr(memory_views, name) for name in self.PARAM_NAMES}
+
+        self._buffers = {}
+        self._has_forward = False
+
+    def _name_gate_views(self, owner, prefix):
+        """Set owner.<prefix>Wf = owner.<prefix>W[0:H] etc. for every gate (rows of W, b)."""
+        H = self.hidden_size
+        fused_W, fused_b = getattr(owner, prefix + "W"), getattr(owner, prefix + "b")
+        for k, (w_name, b_name) in enumerate(zip(self.FUSED_W, self.FUSED_B)):
+            setattr(owner, prefix + w_name, fused_W[k * H:(k + 1) * H])
+            setattr(owner, prefix + b_name, fused_b[k * H:(k + 1) * H])
+
+    def _buffer(self, name, shape):
+        """A reusable scratch array: allocated once per shape, overwritten by every call."""
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape != shape:
+            buf = self._buffers[name] = np.empty(shape)
+        return buf
+
+    def _prepare(self, inputs, targets, states):
+        """Validate a forward call before any state changes.
+
+        Args:
+            inputs, targets: int ids, (T,) or (T, B).
+            states: dict name -> initial state, (H,) or (B, H).
+        Returns:
+            (X, Y, single, states): X and Y as (T, B) int arrays, single = True when the
+            call was for one sequence, and the states as a list of (B, H) float arrays.
+        """
+        inputs = _check_token_ids("inputs", inputs, self.input_size)
+        targets = _check_token_ids("targets", targets, self.output_size)
+        if targets.shape != inputs.shape:
+            raise ValueError(f"targets: expected the shape of inputs {inputs.shape}, got {targets.shape}")
+        single = inputs.ndim == 1
+        X = inputs.reshape(inputs.shape[0], -1)
+        B, H = X.shape[1], self.hidden_size
+        state_shape = (H,) if single else (B, H)
+        arrays = [_check_state(name, value, state_shape).reshape(B, H) for name, value in states.items()]
+        return X, targets.reshape(X.shape), single, arrays
+
+    def _one_hot_concat(self, X, name):
+        """(T, B, H + D) buffer whose input part is one-hot x_t; the h part is left to fill."""
+        T, B = X.shape
+        H = self.hidden_size
+        concat = self._buffer(name, (T, B, H + self.input_size))
+        concat[:, :, H:] = 0.0
+        concat.reshape(T * B, -1)[np.arange(T * B), H + X.ravel()] = 1.0
+        return concat
+
+    def _input_projection(self, X, name):
+        """Wx . x_t + b for all T * B steps at once, as a (T, B, n_gates * H) buffer.
+
+        x_t is one-hot, so the matmul Wx . x_t is a lookup of column x_t of Wx (the input
+        part W[:, H:] of the fused weights): one lookup serves every time step.
+        """
+        T, B = X.shape
+        H = self.hidden_size
+        gates = self._buffer(name, (T, B, self.W.shape[0]))
+        Wx_T = np.ascontiguousarray(self.W[:, H:].T)                      # (D, n_gates * H)
+        np.take(Wx_T, X, axis=0, out=gates)
+        gates += self.b
+        return gates
+
+    def _output_forward(self, h_all, Y):
+        """Softmax output layer on all steps at once; returns the summed cross-entropy.
+
+        Args:
+            h_all: (T, B, H) hidden states h_1..h_T.
+            Y: (T, B) target ids.
+        Stores y_probs (T, B, V).
+        """
+        T, B, H = h_all.shape
+        probs = self._buffer("y_probs", (T, B, self.output_size))
+        flat = probs.reshape(T * B, -1)
+        np.matmul(h_all.reshape(T * B, H), self.Wy.T, out=flat)          # logits
+        flat += self.by
+        flat -= flat.max(axis=1, keepdims=True)                           # stable softmax
+        np.exp(flat, out=flat)
+        flat /= flat.sum(axis=1, keepdims=True)
+        self.y_probs = probs
+        self._targets = Y
+        self._h_all = h_all
+        return float(-np.log(flat[np.arange(T * B), Y.ravel()]).sum())
+
+    def _output_backward(self):
+        """Gradients of the output layer; returns d loss / d h_t from the outputs, (T, B, H)."""
+        T, B, H = self._h_all.shape
+        dy = self._buffer("dy", (T * B, self.output_size))
+        np.copyto(dy, self.y_probs.reshape(T * B, -1))
+        dy[np.arange(T * B), self._targets.ravel()] -= 1.0                # softmax + cross-entropy
+        self.dWy = dy.T @ self._h_all.reshape(T * B, H)
+        self.dby = dy.sum(axis=0)
+        dh_out = self._buffer("dh_out", (T, B, H))
+        np.matmul(dy, self.Wy, out=dh_out.reshape(T * B, H))
+        return dh_out
+
+    def _store_gradients(self, dW, db):
+        """Clip (unless clip_value is None) and store dW, db, dWy, dby and the per-gate views."""
+        self.dW, self.db = dW, db
+        if self.clip_value is not None:
+            for grad in (self.dW, self.db, self.dWy, self.dby):
+                np.clip(grad, -self.clip_value, self.clip_value, out=grad)
+        self._name_gate_views(self, "d")
+
+    def _check_backward(self):
+        if not self._has_forward:
+            raise RuntimeError(f"backward: call forward first ({type(self).__name__}.forward)")
+
+    def update_weights(self, learning_rate):
+        """One Adagrad step: memory += d**2; param -= lr * d / sqrt(memory + 1e-8).
+
+        Each weight's effective step size lr / sqrt(memory) shrinks as its squared
+        gradients accumulate.
+        """
+        _check_positive_number("learning_rate", learning_rate)
+        if not hasattr(self, "dW"):
+            raise RuntimeError("update_weights: call forward and backward first")
+        for name, mem in self._memory.items():
+            grad = getattr(self, "d" + name)
+            mem += grad * grad
+            getattr(self, name)[...] -= learning_rate * grad / np.sqrt(mem + 1e-8)
+
+    def _check_sample_args(self, seed_idx, n, temperature):
+        _check_positive_number("temperature", temperature)
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"n: expected a non-negative integer, got {n!r}")
+        _check_token_ids("seed_idx", [seed_idx], self.input_size)
+
+    def _sample_loop(self, step, state, seed_idx, n, temperature, rng):
+        """Feed each sampled id back in; `step(state, concat) -> (state, h)` is one cell step."""
+        rng = self.rng if rng is None else rng
+        H = self.hidden_size
+        idx, ids = seed_idx, []
+        for _ in range(n):
+            x = np.zeros(self.input_size)
+            x[idx] = 1.0
+            state, h = step(state, np.concatenate([state[0], x]), H)
+            p = softmax((self.Wy @ h + self.by) / temperature)
+            idx = int(rng.choice(self.output_size, p=p))
+            ids.append(idx)
+        return ids
+
+
+class LSTM(CharRNN):
+    """The Exercise 1 LSTM (same names, equations and interface), with fused gates.
+
+    Wf, Wi, Wc, Wo (H, H + D) and bf, bi, bc, bo (H,) are views of the fused W, b, whose
+    rows are ordered f, i, o, c so that the three sigmoid gates are one contiguous block.
+    bf starts at 1. See `CharRNN` for the arguments.
+    """
+
+    FUSED_W = ("Wf", "Wi", "Wo", "Wc")
+    FUSED_B = ("bf", "bi", "bo", "bc")
+    PARAM_NAMES = ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo", "Wy", "by")
+    BLOCKS = {"forget gate": ("Wf", "bf"), "input gate": ("Wi", "bi"),
+              "candidate C~": ("Wc", "bc"), "output gate": ("Wo", "bo"), "output layer": ("Wy", "by")}
+
+    def __init__(self, input_size, hidden_size, output_size, seed=SEED, clip_value=CLIP_VALUE):
+        super().__init__(input_size, hidden_size, output_size, seed, clip_value)
+        self.bf[...] = 1.0        # forget bias 1: remember by default
+
+    def initial_state(self, batch_size=None):
+        """Zero (h, C): each (H,) if batch_size is None, else (batch_size, H)."""
+        shape = (self.hidden_size,) if batch_size is None else (batch_size, self.hidden_size)
+        return np.zeros(shape), np.zeros(shape)
+
+    def forward(self, inputs, targets, h_prev, C_prev):
+        """Run the LSTM over a sequence and return the summed cross-entropy.
+
+        Args:
+            inputs: int ids, (T,) for one sequence or (T, B) for a batch, in [0, input_size).
+            targets: int ids with the same shape as `inputs`, in [0, output_size).
+            h_prev, C_prev: the initial states, (H,) for one sequence or (B, H) for a batch.
+        Returns:
+            loss: float, -sum over time (and batch) of ln y_t[target_t], in nats.
+
+        Keeps these caches (B = 1 for a single sequence); they are views of buffers that
+        the next forward overwrites:
+            inputs_cache (T, B, H+D)  concat = [h_prev, x_t] at each step
+            h_states     (T+1, B, H)  h_states[0] = h_prev, h_states[t+1] = h_t
+            C_states     (T+1, B, H)  C_states[0] = C_prev, C_states[t+1] = C_t
+            f_gates, i_gates, C_tilde_cache, o_gates  (T, B, H)
+            y_probs      (T, B, V)
+        Raises ValueError, before changing any state, on malformed input.
+        """
+        X, Y, single, (h0, C0) = self._prepare(inputs, targets, {"h_prev": h_prev, "C_prev": C_prev})
+        T, B = X.shape
+        H = self.hidden_size
+        concat = self._one_hot_concat(X, "concat")
+        gates = self._input_projection(X, "gates")          # (T, B, 4H): Wx . x_t + b
+        h_states = self._buffer("h_states", (T + 1, B, H))
+        C_states = self._buffer("C_states", (T + 1, B, H))
+        tanh_C = self._buffer("tanh_C", (T, B, H))
+        recurrent = self._buffer("recurrent", (B, 4 * H))
+        i_times_C_tilde = self._buffer("i_times_C_tilde", (B, H))
+        Wh_T = self.W[:, :H].T                                # (H, 4H): the h part of concat
+        h_states[0], C_states[0] = h0, C0
+
+        for t in range(T):
+            a = gates[t]                                      # (B, 4H), becomes [f, i, o, C~]
+            np.matmul(h_states[t], Wh_T, out=recurrent)       # all four gates in one matmul
+            a += recurrent
+            sigmoid_inplace(a[:, :3 * H])                     # f_t, i_t, o_t
+            np.tanh(a[:, 3 * H:], out=a[:, 3 * H:])           # C_tilde
+            f_t, i_t, o_t, C_tilde = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            np.multiply(f_t, C_states[t], out=C_states[t + 1])        # C_t = f_t * C_prev
+            np.multiply(i_t, C_tilde, out=i_times_C_tilde)            #     + i_t * C_tilde
+            C_states[t + 1] += i_times_C_tilde
+            np.tanh(C_states[t + 1], out=tanh_C[t])
+            np.multiply(o_t, tanh_C[t], out=h_states[t + 1])          # h_t = o_t * tanh(C_t)
+        concat[:, :, :H] = h_states[:-1]
+
+        self.inputs_cache, self.h_states, self.C_states = concat, h_states, C_states
+        self.f_gates, self.i_gates = gates[:, :, :H], gates[:, :, H:2 * H]
+        self.o_gates, self.C_tilde_cache = gates[:, :, 2 * H:3 * H], gates[:, :, 3 * H:]
+        self._gates, self._tanh_C, self._single = gates, tanh_C, single
+        self._has_forward = True
+        return self._output_forward(h_states[1:], Y)
+
+    def backward(self):
+        """Backpropagate the last forward's loss through time.
+
+        Stores dWf, dbf, dWi, dbi, dWc, dbc, dWo, dbo, dWy, dby (shapes of the parameters;
+        the gate ones are views of the fused dW, db), clipped elementwise to
+        [-clip_value, clip_value] unless clip_value is None.
+        Returns:
+            (dh_next, dC_next): d loss / d h_prev and d loss / d C_prev, shaped like the
+            h_prev and C_prev given to forward. They are not clipped.
+        Raises RuntimeError if forward has not been called.
+        """
+        self._check_backward()
+        dh_out = self._output_backward()                     # (T, B, H): from y_t = softmax(Wy h_t + by)
+        gates, tanh_C, C_states = self._gates, self._tanh_C, self.C_states
+        T, B, H4 = gates.shape
+        H = H4 // 4
+        dgates = self._buffer("dgates", (T, B, 4 * H))      # d pre-activations [df, di, do, dC~]
+        dh = self._buffer("dh", (B, H))
+        dh_next = self._buffer("dh_next", (B, H))
+        dC_next = self._buffer("dC_next", (B, H))
+        tmp = self._buffer("tmp", (B, H))
+        sigmoid_slope = self._buffer("sigmoid_slope", (B, 3 * H))
+        Wh = self.W[:, :H]                                    # (4H, H)
+        dh_next[...] = 0.0
+        dC_next[...] = 0.0
+        dC = dC_next                                          # dC_t accumulates into dC_next in place
+
+        for t in reversed(range(T)):
+            a, da = gates[t], dgates[t]
+            f_t, i_t, o_t, C_tilde = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            df, di, do, dC_tilde = da[:, :H], da[:, H:2 * H], da[:, 2 * H:3 * H], da[:, 3 * H:]
+            np.add(dh_out[t], dh_next, out=dh)                # from the output and from step t+1
+            # h_t = o_t * tanh(C_t)
+            np.multiply(dh, tanh_C[t], out=do)
+            np.multiply(tanh_C[t], tanh_C[t], out=tmp)
+            np.subtract(1.0, tmp, out=tmp)
+            tmp *= o_t
+            tmp *= dh
+            dC += tmp                                         # dC = dC_next + dh * o_t * (1 - tanh^2 C_t)
+            # C_t = f_t * C_prev + i_t * C_tilde
+            np.multiply(dC, C_states[t], out=df)
+            np.multiply(dC, C_tilde, out=di)
+            np.multiply(dC, i_t, out=dC_tilde)
+            dC *= f_t                                         # now dC_next for step t-1
+            # through the nonlinearities: sigmoid' = s(1-s), tanh' = 1-tanh^2
+            np.subtract(1.0, a[:, :3 * H], out=sigmoid_slope)
+            sigmoid_slope *= a[:, :3 * H]
+            da[:, :3 * H] *= sigmoid_slope
+            np.multiply(C_tilde, C_tilde, out=tmp)
+            np.subtract(1.0, tmp, out=tmp)
+            dC_tilde *= tmp
+            # concat = [h_prev, x_t]: only the h part flows on to step t-1
+            np.matmul(da, Wh, out=dh_next)
+
+        # dW = sum over t and batch of da_t^T concat_t: every time step in one matmul
+        da_all = dgates.reshape(T * B, 4 * H)
+        dW = da_all.T @ self.inputs_cache.reshape(T * B, -1)
+        self._store_gradients(dW, da_all.sum(axis=0))
+        if self._single:
+            return dh_next[0].copy(), dC_next[0].copy()
+        return dh_next.copy(), dC_next.copy()
+
+    def sample(self, h, C, seed_idx, n, temperature=1.0, rng=None):
+        """Generate n token ids, feeding each sampled id back in as the next input.
+
+        Args:
+            h, C: (H,) states to start from.
+            seed_idx: the first input id.
+            n: how many ids to generate.
+            temperature: > 0; divides the logits (below 1 is greedier, above 1 more random).
+            rng: a np.random.Generator; defaults to the model's own.
+        Returns:
+            list of n ints in [0, output_size). Requires input_size == output_size.
+        """
+        self._check_sample_args(seed_idx, n, temperature)
+        h = _check_state("h", h, (self.hidden_size,))
+        C = _check_state("C", C, (self.hidden_size,))
+
+        def step(state, concat, H):
+            h, C = state
+            f_t = sigmoid(self.Wf @ concat + self.bf)
+            i_t = sigmoid(self.Wi @ concat + self.bi)
+            C_tilde = np.tanh(self.Wc @ concat + self.bc)
+            o_t = sigmoid(self.Wo @ concat + self.bo)
+            C = f_t * C + i_t * C_tilde
+            h = o_t * np.tanh(C)
+            return (h, C), h
+
+        return self._sample_loop(step, (h, C), seed_idx, n, temperature, rng)
+
+
+class GRU(CharRNN):
+    """A GRU with the interface of the Exercise 1 LSTM.
+
+    Wr, Wz, Wh (H, H + D) and br, bz, bh (H,) are views of the fused W (3H, H + D) and
+    b (3H,), rows ordered r, z, h~. The reset gate multiplies h_prev BEFORE the candidate's
+    matmul: h~ = tanh(Wh . [r * h_prev, x] + bh), as in the exercise and in Cho et al.
+    (2014). Some libraries (cuDNN, and PyTorch's nn.GRU) apply r AFTER the matmul,
+    h~ = tanh(Wh_x x + r * (Wh_h h_prev + b_hh) + b_hx); that is a different function, so
+    weights do not carry over between the two. See `CharRNN` for the arguments.
+    """
+
+    FUSED_W = ("Wr", "Wz", "Wh")
+    FUSED_B = ("br", "bz", "bh")
+    PARAM_NAMES = ("Wr", "br", "Wz", "bz", "Wh", "bh", "Wy", "by")
+    BLOCKS = {"reset gate": ("Wr", "br"), "update gate": ("Wz", "bz"),
+              "candidate h~": ("Wh", "bh"), "output layer": ("Wy", "by")}
+
+    def initial_state(self, batch_size=None):
+        """Zero (h,): (H,) if batch_size is None, else (batch_size, H)."""
+        shape = (self.hidden_size,) if batch_size is None else (batch_size, self.hidden_size)
+        return (np.zeros(shape),)
+
+    def forward(self, inputs, targets, h_prev):
+        """Run the GRU over a sequence and return the summed cross-entropy.
+
+        Args:
+            inputs: int ids, (T,) for one sequence or (T, B) for a batch, in [0, input_size).
+            targets: int ids with the same shape as `inputs`, in [0, output_size).
+            h_prev: the initial state, (H,) for one sequence or (B, H) for a batch.
+        Returns:
+            loss: float, -sum over time (and batch) of ln y_t[target_t], in nats.
+
+        Keeps these caches (B = 1 for a single sequence); they are views of buffers that
+        the next forward overwrites:
+            inputs_cache   (T, B, H+D)  concat = [h_prev, x_t] (input of r and z)
+            reset_cache    (T, B, H+D)  [r_t * h_prev, x_t] (input of the candidate)
+            h_states       (T+1, B, H)  h_states[0] = h_prev, h_states[t+1] = h_t
+            r_gates, z_gates, h_tilde_cache  (T, B, H)
+            y_probs        (T, B, V)
+        Raises ValueError, before changing any state, on malformed input.
+        """
+        X, Y, single, (h0,) = self._prepare(inputs, targets, {"h_prev": h_prev})
+        T, B = X.shape
+        H = self.hidden_size
+        concat = self._one_hot_concat(X, "concat")
+        reset_concat = self._one_hot_concat(X, "reset_concat")
+        gates = self._input_projection(X, "gates")          # (T, B, 3H): Wx . x_t + b
+        h_states = self._buffer("h_states", (T + 1, B, H))
+        recurrent_rz = self._buffer("recurrent_rz", (B, 2 * H))
+        recurrent_h = self._buffer("recurrent_h", (B, H))
+        Wrz_T = self.W[:2 * H, :H].T                          # (H, 2H): h part of Wr and Wz
+        Whh_T = self.W[2 * H:, :H].T                          # (H, H): h part of Wh
+        h_states[0] = h0
+
+        for t in range(T):
+            a = gates[t]                                      # (B, 3H), becomes [r, z, h~]
+            h_prev = h_states[t]
+            np.matmul(h_prev, Wrz_T, out=recurrent_rz)        # r and z in one matmul
+            a[:, :2 * H] += recurrent_rz
+            sigmoid_inplace(a[:, :2 * H])
+            r_t, z_t, h_tilde = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
+            r_h = reset_concat[t, :, :H]
+            np.multiply(r_t, h_prev, out=r_h)                 # r applied before the matmul
+            np.matmul(r_h, Whh_T, out=recurrent_h)
+            h_tilde += recurrent_h
+            np.tanh(h_tilde, out=h_tilde)
+            # h_t = (1 - z_t) * h_prev + z_t * h_tilde = h_prev + z_t * (h_tilde - h_prev)
+            np.subtract(h_tilde, h_prev, out=recurrent_h)
+            recurrent_h *= z_t
+            np.add(h_prev, recurrent_h, out=h_states[t + 1])
+        concat[:, :, :H] = h_states[:-1]
+
+        self.inputs_cache, self.reset_cache, self.h_states = concat, reset_concat, h_states
+        self.r_gates, self.z_gates, self.h_tilde_cache = gates[:, :, :H], gates[:, :, H:2 * H], gates[:, :, 2 * H:]
+        self._gates, self._single = gates, single
+        self._has_forward = True
+        return self._output_forward(h_states[1:], Y)
+
+    def backward(self):
+        """Backpropagate the last forward's loss through time.
+
+        Stores dWr, dbr, dWz, dbz, dWh, dbh, dWy, dby (shapes of the parameters; the gate
+        ones are views of the fused dW, db), clipped elementwise to
+        [-clip_value, clip_value] unless clip_value is None.
+        Returns:
+            dh_next: d loss / d h_prev, shaped like the h_prev given to forward (not clipped).
+        Raises RuntimeError if forward has not been called.
+        """
+        self._check_backward()
+        dh_out = self._output_backward()                     # (T, B, H): from y_t = softmax(Wy h_t + by)
+        gates, h_states = self._gates, self.h_states
+        T, B, H3 = gates.shape
+        H = H3 // 3
+        dgates = self._buffer("dgates", (T, B, 3 * H))      # d pre-activations [dr, dz, dh~]
+        dh = self._buffer("dh", (B, H))
+        dh_next = self._buffer("dh_next", (B, H))
+        d_r_h = self._buffer("d_r_h", (B, H))
+        tmp = self._buffer("tmp", (B, H))
+        sigmoid_slope = self._buffer("sigmoid_slope", (B, 2 * H))
+        Wrz = self.W[:2 * H, :H]                              # (2H, H)
+        Whh = self.W[2 * H:, :H]                              # (H, H)
+        dh_next[...] = 0.0
+
+        for t in reversed(range(T)):
+            a, da, h_prev = gates[t], dgates[t], h_states[t]
+            r_t, z_t, h_tilde = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
+            dr, dz, dh_tilde = da[:, :H], da[:, H:2 * H], da[:, 2 * H:]
+            np.add(dh_out[t], dh_next, out=dh)                # from the output and from step t+1
+            # h_t = h_prev + z_t * (h_tilde - h_prev)
+            np.subtract(h_tilde, h_prev, out=dz)
+            dz *= dh
+            np.multiply(dh, z_t, out=dh_tilde)
+            np.subtract(1.0, z_t, out=dh_next)
+            dh_next *= dh                                     # direct path: dh * (1 - z_t)
+            # h_tilde = tanh(Wh . [r_t * h_prev, x_t] + bh)
+            np.multiply(h_tilde, h_tilde, out=tmp)
+            np.subtract(1.0, tmp, out=tmp)
+            dh_tilde *= tmp
+            np.matmul(dh_tilde, Whh, out=d_r_h)               # d (r_t * h_prev)
+            np.multiply(d_r_h, h_prev, out=dr)
+            np.multiply(d_r_h, r_t, out=tmp)
+            dh_next += tmp                                    # path through the candidate
+            # r_t, z_t = sigmoid(W[r, z] . [h_prev, x_t] + b[r, z]); sigmoid' = s(1-s)
+            np.subtract(1.0, a[:, :2 * H], out=sigmoid_slope)
+            sigmoid_slope *= a[:, :2 * H]
+            da[:, :2 * H] *= sigmoid_slope
+            np.matmul(da[:, :2 * H], Wrz, out=tmp)
+            dh_next += tmp                                    # paths through r and z
+
+        # weight gradients for every time step in one matmul per input: r and z read
+        # [h_prev, x_t], the candidate reads [r_t * h_prev, x_t]
+        da_all = dgates.reshape(T * B, 3 * H)
+        dW = np.empty_like(self.W)
+        np.matmul(da_all[:, :2 * H].T, self.inputs_cache.reshape(T * B, -1), out=dW[:2 * H])
+        np.matmul(da_all[:, 2 * H:].T, self.reset_cache.reshape(T * B, -1), out=dW[2 * H:])
+        self._store_gradients(dW, da_all.sum(axis=0))
+        return dh_next[0].copy() if self._single else dh_next.copy()
+
+    def sample(self, h, seed_idx, n, temperature=1.0, rng=None):
+        """Generate n token ids, feeding each sampled id back in as the next input.
+
+        Args:
+            h: (H,) state to start from.
+            seed_idx, n, temperature, rng: as for `LSTM.sample`.
+        Returns:
+            list of n ints in [0, output_size). Requires input_size == output_size.
+        """
+        self._check_sample_args(seed_idx, n, temperature)
+        h = _check_state("h", h, (self.hidden_size,))
+
+        def step(state, concat, H):
+            h_prev, x = state[0], concat[H:]
+            r_t = sigmoid(self.Wr @ concat + self.br)
+            z_t = sigmoid(self.Wz @ concat + self.bz)
+            h_tilde = np.tanh(self.Wh @ np.concatenate([r_t * h_prev, x]) + self.bh)
+            h = (1.0 - z_t) * h_prev + z_t * h_tilde
+            return (h,), h
+
+        return self._sample_loop(step, (h,), seed_idx, n, temperature, rng)
+
+
+def count_parameters(model):
+    """Number of trainable parameters (gate weights and biases plus the output layer).
+
+    Args:
+        model: an LSTM or a GRU.
+    Returns:
+        int.
+    """
+    return sum(getattr(model, name).size for name in model.PARAM_NAMES)
+
+
+def parameter_blocks(model):
+    """Parameter count per block, e.g. {"forget gate": H(H+D)+H, ..., "output layer": VH+V}."""
+    return {block: sum(getattr(model, name).size for name in names)
+            for block, names in model.BLOCKS.items()}
