@@ -53,6 +53,12 @@ import re
 import sys
 import time
 
+# The per-step matmuls here are small: a second BLAS thread costs more in synchronisation
+# than it saves, and makes every timing depend on the machine's load (3-4x slower steps on
+# a busy 2-core machine). Both models get one thread; set OPENBLAS_NUM_THREADS to override.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
 import numpy as np
 import matplotlib.pyplot as plt
 
@@ -65,12 +71,12 @@ HIDDEN_SIZE = 128
 SEQ_LENGTH = 25
 BATCH_SIZE = 16           # parallel streams through the text
 LEARNING_RATE = 0.1
-ITERATIONS = 1500
-QUICK = dict(hidden_size=64, iterations=300)
+ITERATIONS = 800
+QUICK = dict(hidden_size=64, iterations=150)
 TEMPERATURE = 0.7
 CLIP_VALUE = 5.0          # elementwise gradient clipping range [-5, 5], as the course teaches
 HELDOUT_FRACTION = 0.1    # the last 10% of the text is never trained on
-EVALUATIONS = 10          # held-out evaluations per run
+EVALUATIONS = 20          # held-out evaluations per run (the best one is the early-stopping loss)
 SAMPLE_LENGTH = 200
 SIMILAR_LOSS = 0.03       # "similar performance": held-out losses within 3% of each other
 OUTDIR = "outputs"
@@ -789,3 +795,277 @@ def parameter_blocks(model):
     """Parameter count per block, e.g. {"forget gate": H(H+D)+H, ..., "output layer": VH+V}."""
     return {block: sum(getattr(model, name).size for name in names)
             for block, names in model.BLOCKS.items()}
+
+
+def matched_hidden_size(lstm_hidden_size, input_size, output_size):
+    """The GRU hidden size whose whole-model parameter count is closest to the LSTM's.
+
+    LSTM: 4 H (H + D + 1) + V (H + 1);  GRU: 3 h (h + D + 1) + V (h + 1).
+    Returns:
+        int h (ties go to the smaller h).
+    """
+    H, D, V = lstm_hidden_size, input_size, output_size
+    target = 4 * H * (H + D + 1) + V * (H + 1)
+    candidates = np.arange(1, 2 * H + 2)
+    gru_counts = 3 * candidates * (candidates + D + 1) + V * (candidates + 1)
+    return int(candidates[np.argmin(np.abs(gru_counts - target))])
+
+
+# ----------------------------------------------------------------------------------------
+# Training: both models in lockstep on the same batches
+# ----------------------------------------------------------------------------------------
+class TrainingDiverged(RuntimeError):
+    """Raised when the loss stops being finite; the message says what to try."""
+
+
+def heldout_loss_per_char(model, ids):
+    """Mean cross-entropy per character (nats) of `model` on `ids`, read as one sequence from zero state."""
+    ids = np.asarray(ids)
+    return model.forward(ids[:-1], ids[1:], *model.initial_state()) / (len(ids) - 1)
+
+
+def real_word_share(sample_text, vocabulary):
+    """Share of the words (3+ letters) in `sample_text` that are in `vocabulary`; nan if none."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z]{3,}", sample_text)]
+    return float(np.mean([w in vocabulary for w in words])) if words else float("nan")
+
+
+def compare_lstm_gru(text=DEFAULT_CORPUS, hidden_size=HIDDEN_SIZE, seq_length=SEQ_LENGTH,
+                     batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE, iterations=ITERATIONS,
+                     seeds=tuple(range(SEED, SEED + SEEDS)), temperature=TEMPERATURE, log=print):
+    """Train an LSTM, a GRU of the same hidden size and a parameter-matched GRU on `text`.
+
+    All three see the same batches with the same hyperparameters. They are trained in
+    lockstep, one iteration of each in turn (the order alternates), so that the load of
+    a shared machine slows them equally and time ratios can be paired by iteration.
+    One iteration = forward + backward + Adagrad update on a (seq_length, batch_size) batch.
+
+    Args:
+        text: the training text; its last HELDOUT_FRACTION is held out.
+        hidden_size: H of the LSTM and of the first GRU; the matched GRU's H comes from
+            `matched_hidden_size`.
+        seq_length, batch_size, learning_rate, iterations: the shared hyperparameters.
+        seeds: one run of each model per seed (the seed sets the initial weights).
+        temperature: for the text samples.
+        log: callable taking a progress line, or None for silence.
+    Returns:
+        dict with
+            "config": the arguments, vocab_size, heldout_chars and chance_loss = ln(V);
+            "models": {key: {"label", "hidden_size", "blocks", "total"}} for the keys
+                "lstm", "gru", "gru_matched";
+            "runs": {key: list over seeds of {"seed", "loss" (iterations,) training loss
+                per char, "seconds" (iterations,) wall time per iteration,
+                "eval_iterations" (E,), "heldout" (E,) held-out loss per char,
+                "heldout_final", "sample", "real_word_share"}}.
+    Raises:
+        ValueError on bad arguments, TrainingDiverged if a loss becomes non-finite.
+    """
+    for name, value in (("hidden_size", hidden_size), ("seq_length", seq_length),
+                        ("batch_size", batch_size), ("iterations", iterations)):
+        _check_positive_int(name, value)
+    _check_positive_number("learning_rate", learning_rate)
+    _check_positive_number("temperature", temperature)
+    seeds = list(seeds)
+    if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in seeds):
+        raise ValueError(f"seeds: expected a non-empty list of non-negative integers, got {seeds!r}")
+    train_text, heldout_text = split_text(text, seq_length, batch_size)
+    chars, char_to_id = build_vocab(text)
+    V = len(chars)
+    train_ids = np.array([char_to_id[ch] for ch in train_text])
+    heldout_ids = np.array([char_to_id[ch] for ch in heldout_text])
+    vocabulary = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
+    hidden_sizes = {"lstm": hidden_size, "gru": hidden_size,
+                    "gru_matched": matched_hidden_size(hidden_size, V, V)}
+    classes = {"lstm": LSTM, "gru": GRU, "gru_matched": GRU}
+    labels = {"lstm": f"LSTM H={hidden_size}", "gru": f"GRU H={hidden_size}",
+              "gru_matched": f"GRU H={hidden_sizes['gru_matched']} (matched)"}
+    eval_at = set(np.linspace(0, iterations, min(EVALUATIONS, iterations) + 1).astype(int)[1:])
+    log_every = max(1, iterations // 5)
+
+    runs = {key: [] for key in classes}
+    models_info = {}
+    start = time.perf_counter()
+    for seed_number, seed in enumerate(seeds):
+        models = {key: classes[key](V, hidden_sizes[key], V, seed=int(seed)) for key in classes}
+        states = {key: model.initial_state(batch_size) for key, model in models.items()}
+        records = {key: {"loss": np.empty(iterations), "seconds": np.empty(iterations),
+                         "eval_iterations": [], "heldout": []} for key in models}
+        windows = batch_windows(train_ids, seq_length, batch_size)
+        for it in range(iterations):
+            inputs, targets, restart = next(windows)
+            order = list(models) if it % 2 == 0 else list(models)[::-1]
+            for key in order:
+                model, rec = models[key], records[key]
+                if restart:
+                    states[key] = model.initial_state(batch_size)
+                t0 = time.perf_counter()
+                loss = model.forward(inputs, targets, *states[key])
+                model.backward()
+                model.update_weights(learning_rate)
+                rec["seconds"][it] = time.perf_counter() - t0
+                if not math.isfinite(loss):
+                    raise TrainingDiverged(
+                        f"{labels[key]} loss became {loss} at iteration {it + 1} (seed {seed}); "
+                        f"try a smaller --learning-rate (now {learning_rate})")
+                rec["loss"][it] = loss / inputs.size
+                states[key] = tuple(s.copy() for s in ((model.h_states[-1], model.C_states[-1])
+                                                       if key == "lstm" else (model.h_states[-1],)))
+            if it + 1 in eval_at:
+                for key, model in models.items():
+                    records[key]["eval_iterations"].append(it + 1)
+                    records[key]["heldout"].append(heldout_loss_per_char(model, heldout_ids))
+            if log is not None and ((it + 1) % log_every == 0 or it + 1 == iterations):
+                done = seed_number * iterations + it + 1
+                elapsed = time.perf_counter() - start
+                eta = elapsed / done * (len(seeds) * iterations - done)
+                window = slice(max(0, it + 1 - log_every), it + 1)
+                parts = "  ".join(f"{labels[key].split(' (')[0]}: {rec['loss'][window].mean():.2f} "
+                                  f"{1e3 * np.median(rec['seconds'][window]):.1f}ms"
+                                  for key, rec in records.items())
+                log(f"seed {seed}  iter {it + 1}/{iterations}  loss/char, ms/iter  {parts}  "
+                    f"eta {int(eta // 60)}:{int(eta % 60):02d}")
+        for key, model in models.items():
+            rec = records[key]
+            sample_ids = model.sample(*model.initial_state(), char_to_id[text[0]], SAMPLE_LENGTH,
+                                      temperature=temperature)
+            sample = text[0] + "".join(chars[i] for i in sample_ids)
+            runs[key].append({"seed": int(seed), "loss": rec["loss"], "seconds": rec["seconds"],
+                              "eval_iterations": np.array(rec["eval_iterations"]),
+                              "heldout": np.array(rec["heldout"]), "heldout_final": rec["heldout"][-1],
+                              "sample": sample, "real_word_share": real_word_share(sample, vocabulary)})
+            models_info[key] = {"label": labels[key], "hidden_size": hidden_sizes[key],
+                                "blocks": parameter_blocks(model), "total": count_parameters(model)}
+
+    config = {"hidden_size": hidden_size, "seq_length": seq_length, "batch_size": batch_size,
+              "learning_rate": learning_rate, "iterations": iterations, "seeds": [int(s) for s in seeds],
+              "temperature": temperature, "vocab_size": V, "train_chars": len(train_text),
+              "heldout_chars": len(heldout_text), "chance_loss": math.log(V)}
+    return {"config": config, "models": models_info, "runs": runs}
+
+
+# ----------------------------------------------------------------------------------------
+# Analysis
+# ----------------------------------------------------------------------------------------
+CLAIMS = ("25-30% fewer parameters", "trains 10-20% faster", "similar final performance")
+
+
+def _mean_std(values):
+    values = np.asarray(values, dtype=float)
+    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
+
+def analyze_comparison(results):
+    """Turn the output of `compare_lstm_gru` into the numbers behind the course's claims.
+
+    Args:
+        results: dict as returned by `compare_lstm_gru` (only "models" and the runs'
+            "loss", "seconds", "heldout_final" and "real_word_share" are read).
+    Returns:
+        dict with
+            "params": {key: {"blocks", "cell", "output", "total", "hidden_size"}};
+            "savings_pct": {"cell", "model"}: GRU vs LSTM at the same hidden size, and
+                "matched_model": the matched GRU's whole-model difference (+ = fewer);
+            "ms_per_iteration": {key: median over all iterations and seeds};
+            "time_ratio": {"gru", "gru_matched"}: median over iterations of the paired
+                ratio (GRU seconds / LSTM seconds of the same iteration), seeds pooled;
+            "speedup_pct": {"gru", "gru_matched"}: 100 * (1 - time_ratio);
+            "heldout": {key: (mean, std)} final held-out loss per char over seeds;
+            "heldout_best": {key: (mean, std)} the lowest held-out loss of each run (the
+                loss with early stopping; on a short text both models overfit later on);
+            "train_final": {key: (mean, std)} training loss per char, mean of the last
+                10% of iterations, over seeds;
+            "loss_diff_pct": {"gru", "gru_matched"}: 100 * (GRU - LSTM) / LSTM best held-out;
+            "real_word_share": {key: mean over seeds};
+            "verdicts": list of {"claim", "holds", "status", "detail"}, one per claim.
+    """
+    models, runs = results["models"], results["runs"]
+    params = {}
+    for key, info in models.items():
+        output = info["blocks"]["output layer"]
+        params[key] = {"blocks": dict(info["blocks"]), "cell": info["total"] - output,
+                       "output": output, "total": info["total"], "hidden_size": info["hidden_size"]}
+    lstm, gru, matched = params["lstm"], params["gru"], params["gru_matched"]
+    savings = {"cell": 100.0 * (1 - gru["cell"] / lstm["cell"]),
+               "model": 100.0 * (1 - gru["total"] / lstm["total"]),
+               "matched_model": 100.0 * (1 - matched["total"] / lstm["total"])}
+
+    ms = {key: 1e3 * float(np.median(np.concatenate([r["seconds"] for r in rs]))) for key, rs in runs.items()}
+    ratio, speedup, heldout, best, train_final, diff, words = {}, {}, {}, {}, {}, {}, {}
+    for key in ("gru", "gru_matched"):
+        paired = np.concatenate([g["seconds"] / l["seconds"] for g, l in zip(runs[key], runs["lstm"])])
+        ratio[key] = float(np.median(paired))
+        speedup[key] = 100.0 * (1 - ratio[key])
+    for key, rs in runs.items():
+        heldout[key] = _mean_std([r["heldout_final"] for r in rs])
+        best[key] = _mean_std([np.min(r["heldout"]) for r in rs])
+        train_final[key] = _mean_std([r["loss"][-max(1, len(r["loss"]) // 10):].mean() for r in rs])
+        words[key] = float(np.nanmean([r["real_word_share"] for r in rs])) \
+            if not all(np.isnan(r["real_word_share"]) for r in rs) else float("nan")
+    for key in ("gru", "gru_matched"):
+        diff[key] = 100.0 * (best[key][0] - best["lstm"][0]) / best["lstm"][0]
+
+    verdicts = [_parameter_verdict(lstm, gru, matched, savings),
+                _speed_verdict(ms, speedup, params),
+                _performance_verdict(best, heldout, diff, params)]
+    return {"params": params, "savings_pct": savings, "ms_per_iteration": ms, "time_ratio": ratio,
+            "speedup_pct": speedup, "heldout": heldout, "heldout_best": best, "train_final": train_final,
+            "loss_diff_pct": diff, "real_word_share": words, "verdicts": verdicts}
+
+
+def _in_range(value, low, high):
+    return low - 1e-9 <= value <= high + 1e-9
+
+
+def _parameter_verdict(lstm, gru, matched, savings):
+    cell_ok = _in_range(savings["cell"], 25, 30)
+    model_ok = _in_range(savings["model"], 25, 30)
+    if cell_ok and model_ok:
+        status = "holds"
+    elif cell_ok:
+        status = "holds for the recurrent cell only"
+    else:
+        status = "does not hold"
+    detail = (f"cell {lstm['cell']:,} -> {gru['cell']:,} parameters ({savings['cell']:.1f}% fewer); "
+              f"whole model incl. the shared output layer {lstm['total']:,} -> {gru['total']:,} "
+              f"({savings['model']:.1f}% fewer). Matched GRU (H={matched['hidden_size']}): "
+              f"{matched['total']:,} parameters ({abs(savings['matched_model']):.2f}% "
+              f"{'fewer' if savings['matched_model'] >= 0 else 'more'} than the LSTM)")
+    return {"claim": CLAIMS[0], "holds": cell_ok and model_ok, "status": status, "detail": detail}
+
+
+def _speed_verdict(ms, speedup, params):
+    s = speedup["gru"]
+    if _in_range(s, 10, 20):
+        status = "holds"
+    elif s > 20:
+        status = f"does not hold: the GRU is faster than claimed ({s:.0f}%)"
+    elif s > 0:
+        status = f"does not hold: the GRU is faster, but only by {s:.0f}%"
+    else:
+        status = f"does not hold: the GRU is {-s:.0f}% slower"
+    m = speedup["gru_matched"]
+    detail = (f"median time per iteration: LSTM {ms['lstm']:.2f} ms, GRU {ms['gru']:.2f} ms at the same "
+              f"H={params['gru']['hidden_size']} ({abs(s):.1f}% {'less' if s >= 0 else 'more'}); "
+              f"the matched GRU (H={params['gru_matched']['hidden_size']}) {ms['gru_matched']:.2f} ms "
+              f"({abs(m):.1f}% {'less' if m >= 0 else 'more'})")
+    return {"claim": CLAIMS[1], "holds": _in_range(s, 10, 20), "status": status, "detail": detail}
+
+
+def _performance_verdict(best, final, diff, params):
+    d = diff["gru"]
+    similar = abs(d) <= 100 * SIMILAR_LOSS
+    spread = best["lstm"][1] + best["gru"][1]
+    gap = abs(best["gru"][0] - best["lstm"][0])
+    if similar:
+        status = "holds"
+    else:
+        status = f"does not hold: the GRU's best held-out loss is {abs(d):.1f}% {'higher' if d > 0 else 'lower'}"
+    seeds_note = ("larger than" if gap > spread else "within") + " the spread over seeds"
+    dm = diff["gru_matched"]
+    detail = (f"best held-out loss per char (mean +- std over seeds): LSTM {best['lstm'][0]:.3f} +- "
+              f"{best['lstm'][1]:.3f}, GRU {best['gru'][0]:.3f} +- {best['gru'][1]:.3f} "
+              f"({d:+.1f}%, {seeds_note}; 'similar' means within {100 * SIMILAR_LOSS:.0f}%); "
+              f"matched GRU (H={params['gru_matched']['hidden_size']}) {best['gru_matched'][0]:.3f} "
+              f"+- {best['gru_matched'][1]:.3f} ({dm:+.1f}%). At the end of training: LSTM "
+              f"{final['lstm'][0]:.3f}, GRU {final['gru'][0]:.3f}, matched GRU {final['gru_matched'][0]:.3f}")
+    return {"claim": CLAIMS[2], "holds": similar, "status": status, "detail": detail}
