@@ -1069,3 +1069,412 @@ def _performance_verdict(best, final, diff, params):
               f"+- {best['gru_matched'][1]:.3f} ({dm:+.1f}%). At the end of training: LSTM "
               f"{final['lstm'][0]:.3f}, GRU {final['gru'][0]:.3f}, matched GRU {final['gru_matched'][0]:.3f}")
     return {"claim": CLAIMS[2], "holds": similar, "status": status, "detail": detail}
+
+
+# ----------------------------------------------------------------------------------------
+# Benchmark: where the time of a training step goes
+# ----------------------------------------------------------------------------------------
+def step_matmuls(model):
+    """The matrix multiplies of the last forward + backward of `model`, as one callable.
+
+    They are replayed on the same arrays (same views, strides and output buffers) as in
+    LSTM/GRU.forward and .backward; no step can do without them:
+        per time step: h_prev . Wh^T (forward) and da . Wh (backward) - one pair for the
+        LSTM's fused gates, two pairs for the GRU (r and z together, then the candidate);
+        once per step: logits = h . Wy^T, dWy = dy^T . h, dh = dy . Wy, dW = da^T . concat.
+    Call it after a forward and backward of the shape to be timed.
+    Returns:
+        a zero-argument function that runs them all (it overwrites scratch buffers only).
+    """
+    buf, H, V = model._buffers, model.hidden_size, model.output_size
+    T, B = model._targets.shape
+    h_states, dgates = buf["h_states"], buf["dgates"]
+    h_all = h_states[1:].reshape(T * B, H)
+    logits, dy, dh_out = buf["y_probs"].reshape(T * B, V), buf["dy"], buf["dh_out"].reshape(T * B, H)
+    da_all = dgates.reshape(T * B, -1)
+    concat = buf["concat"].reshape(T * B, -1)
+    if isinstance(model, LSTM):
+        Wh = model.W[:, :H]
+
+        def recurrent():
+            for t in range(T):
+                np.matmul(h_states[t], Wh.T, out=buf["recurrent"])
+            for t in reversed(range(T)):
+                np.matmul(dgates[t], Wh, out=buf["dh_next"])
+
+        def weight_gradients():
+            return da_all.T @ concat
+    else:
+        Wrz, Whh = model.W[:2 * H, :H], model.W[2 * H:, :H]
+        reset_concat = buf["reset_concat"]
+        dW = np.empty_like(model.W)
+
+        def recurrent():
+            for t in range(T):
+                np.matmul(h_states[t], Wrz.T, out=buf["recurrent_rz"])
+                np.matmul(reset_concat[t, :, :H], Whh.T, out=buf["recurrent_h"])
+            for t in reversed(range(T)):
+                np.matmul(dgates[t][:, 2 * H:], Whh, out=buf["d_r_h"])
+                np.matmul(dgates[t][:, :2 * H], Wrz, out=buf["tmp"])
+
+        def weight_gradients():
+            np.matmul(da_all[:, :2 * H].T, concat, out=dW[:2 * H])
+            np.matmul(da_all[:, 2 * H:].T, reset_concat.reshape(T * B, -1), out=dW[2 * H:])
+
+    def run():
+        recurrent()
+        np.matmul(h_all, model.Wy.T, out=logits)
+        dy.T @ h_all
+        np.matmul(dy, model.Wy, out=dh_out)
+        weight_gradients()
+
+    return run
+
+
+def _best_time(fn, min_seconds):
+    """Shortest of >= 3 timed calls of fn, repeated for at least min_seconds (seconds)."""
+    times, start = [], time.perf_counter()
+    while len(times) < 3 or time.perf_counter() - start < min_seconds:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def benchmark(hidden_sizes=BENCH_HIDDEN_SIZES, batch_sizes=BENCH_BATCH_SIZES, seq_length=BENCH_SEQ_LENGTH,
+              vocab_size=None, min_seconds=BENCH_MIN_SECONDS, seed=SEED, log=print):
+    """Time forward + backward of one training step for the LSTM and the GRU.
+
+    For every (hidden size, batch size) both the whole step and the same step's matmuls
+    alone (`step_matmuls`) are timed; each time is the shortest of repeated calls, which
+    is the least disturbed by other work on the machine.
+
+    Args:
+        hidden_sizes, batch_sizes: the grid; seq_length: T.
+        vocab_size: D = V; defaults to the built-in corpus's number of characters.
+        min_seconds: how long to repeat each measurement at least.
+        log: callable taking a progress line, or None.
+    Returns:
+        dict with "hidden_sizes", "batch_sizes", "seq_length", "vocab_size" and, for
+        "lstm" and "gru", {"ms": (nH, nB) ms per step, "matmul_ms": (nH, nB) ms of its
+        matmuls alone, "matmul_share": (nH, nB) matmul_ms / ms}.
+    """
+    for name, values in (("hidden_sizes", hidden_sizes), ("batch_sizes", batch_sizes)):
+        if not len(values):
+            raise ValueError(f"{name}: expected at least one size, got {values!r}")
+        for value in values:
+            _check_positive_int(name, value)
+    _check_positive_int("seq_length", seq_length)
+    V = len(set(DEFAULT_CORPUS)) if vocab_size is None else vocab_size
+    _check_positive_int("vocab_size", V)
+    rng = np.random.default_rng(seed)
+    shape = (len(hidden_sizes), len(batch_sizes))
+    out = {"hidden_sizes": list(hidden_sizes), "batch_sizes": list(batch_sizes),
+           "seq_length": seq_length, "vocab_size": V}
+    for key in ("lstm", "gru"):
+        out[key] = {"ms": np.zeros(shape), "matmul_ms": np.zeros(shape)}
+    for i, H in enumerate(hidden_sizes):
+        for j, B in enumerate(batch_sizes):
+            inputs = rng.integers(0, V, (seq_length, B))
+            targets = rng.integers(0, V, (seq_length, B))
+            for key, cls in (("lstm", LSTM), ("gru", GRU)):
+                model = cls(V, H, V, seed=seed)
+                states = model.initial_state(B)
+
+                def step():
+                    model.forward(inputs, targets, *states)
+                    model.backward()
+
+                step()                                        # allocates the buffers
+                out[key]["ms"][i, j] = 1e3 * _best_time(step, min_seconds)
+                out[key]["matmul_ms"][i, j] = 1e3 * _best_time(step_matmuls(model), min_seconds)
+            if log is not None:
+                log(f"H {H:4d}  B {B:3d}  LSTM {out['lstm']['ms'][i, j]:8.2f} ms  "
+                    f"GRU {out['gru']['ms'][i, j]:8.2f} ms")
+    for key in ("lstm", "gru"):
+        out[key]["matmul_share"] = out[key]["matmul_ms"] / out[key]["ms"]
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# Printing and plotting
+# ----------------------------------------------------------------------------------------
+def print_comparison(results, analysis):
+    """Print the parameter table, speed, losses, samples and the verdicts."""
+    cfg, models = results["config"], results["models"]
+    keys = list(models)
+    print(f"\nSetup: {cfg['train_chars']} training / {cfg['heldout_chars']} held-out characters, "
+          f"V={cfg['vocab_size']}, T={cfg['seq_length']}, B={cfg['batch_size']}, "
+          f"lr={cfg['learning_rate']}, {cfg['iterations']} iterations, seeds {cfg['seeds']}")
+    print("\nParameters by block")
+    width = max(len(models[k]["label"]) for k in keys)
+    for key in keys:
+        p = analysis["params"][key]
+        blocks = ", ".join(f"{name} {n:,}" for name, n in p["blocks"].items())
+        print(f"  {models[key]['label']:<{width}}  total {p['total']:>8,}  cell {p['cell']:>8,}  ({blocks})")
+    print(f"\n{'model':<{width}}  {'ms/iter':>8}  {'vs LSTM':>8}  {'train loss/char':>16}  "
+          f"{'held-out best':>15}  {'held-out final':>15}  {'real words':>10}")
+    for key in keys:
+        ratio = analysis["time_ratio"].get(key, 1.0)
+        tr, hb, hf = analysis["train_final"][key], analysis["heldout_best"][key], analysis["heldout"][key]
+        print(f"{models[key]['label']:<{width}}  {analysis['ms_per_iteration'][key]:8.2f}  {ratio:8.2f}x  "
+              f"{tr[0]:8.3f} +- {tr[1]:.3f}  {hb[0]:7.3f} +- {hb[1]:.3f}  {hf[0]:7.3f} +- {hf[1]:.3f}  "
+              f"{100 * analysis['real_word_share'][key]:9.0f}%")
+    print(f"(loss in nats per character; a uniform guess scores ln V = {cfg['chance_loss']:.2f}; "
+          f"'vs LSTM' is the median over iterations of the paired time ratio)")
+    print(f"\nSamples (seed {cfg['seeds'][0]}, temperature {cfg['temperature']}):")
+    for key in keys:
+        print(f"  [{models[key]['label']}] {results['runs'][key][0]['sample']!r}")
+    print("\nThe course's claims, measured:")
+    for v in analysis["verdicts"]:
+        print(f"  \"{v['claim']}\": {v['status']}.\n      {v['detail']}.")
+
+
+def print_benchmark(bench):
+    """Print ms per step and the matmul share for every (H, B)."""
+    print(f"\nForward + backward of one training step, T={bench['seq_length']}, V={bench['vocab_size']} "
+          f"(best of repeated runs; 'matmul' = the step's matmuls timed alone, as a share of the step)")
+    print(f"{'H':>5} {'B':>4} | {'LSTM ms':>9} {'matmul':>7} | {'GRU ms':>9} {'matmul':>7} | {'GRU/LSTM':>8}")
+    for i, H in enumerate(bench["hidden_sizes"]):
+        for j, B in enumerate(bench["batch_sizes"]):
+            lstm, gru = bench["lstm"], bench["gru"]
+            print(f"{H:5d} {B:4d} | {lstm['ms'][i, j]:9.2f} {100 * lstm['matmul_share'][i, j]:6.0f}% | "
+                  f"{gru['ms'][i, j]:9.2f} {100 * gru['matmul_share'][i, j]:6.0f}% | "
+                  f"{gru['ms'][i, j] / lstm['ms'][i, j]:8.2f}")
+
+
+def _smooth(values, weight=0.98):
+    """Exponential moving average, started at the first value (as min-char-rnn's smooth_loss)."""
+    out = np.empty(len(values))
+    acc = values[0]
+    for k, v in enumerate(values):
+        acc = weight * acc + (1 - weight) * v
+        out[k] = acc
+    return out
+
+
+MODEL_COLORS = {"lstm": "tab:blue", "gru": "tab:orange", "gru_matched": "tab:green"}
+
+
+def visualize_comparison(results, analysis, path):
+    """Save the 4-panel comparison figure to `path` (PNG) and return the figure.
+
+    Panels: loss against iteration (training loss smoothed, held-out loss as markers,
+    mean over seeds with a band of +- 1 std); loss against wall-clock training time;
+    time per iteration (box plot over all iterations and seeds); parameters by block.
+    """
+    cfg, models, runs = results["config"], results["models"], results["runs"]
+    fig, axes = plt.subplots(2, 2, figsize=(14, 10))
+    ax_iter, ax_time, ax_box, ax_params = axes.ravel()
+    for key, rs in runs.items():
+        color, label = MODEL_COLORS[key], models[key]["label"]
+        curves = np.array([_smooth(r["loss"]) for r in rs])
+        mean, std = curves.mean(axis=0), curves.std(axis=0)
+        x = np.arange(1, len(mean) + 1)
+        ax_iter.plot(x, mean, color=color, label=f"{label}, training")
+        ax_iter.fill_between(x, mean - std, mean + std, color=color, alpha=0.2)
+        heldout = np.array([r["heldout"] for r in rs])
+        ax_iter.errorbar(rs[0]["eval_iterations"], heldout.mean(axis=0), yerr=heldout.std(axis=0),
+                         color=color, marker="o", markersize=4, linestyle="--", capsize=2,
+                         label=f"{label}, held-out")
+        seconds = np.array([np.cumsum(r["seconds"]) for r in rs]).mean(axis=0)
+        ax_time.plot(seconds, mean, color=color, label=label)
+        ax_time.fill_between(seconds, mean - std, mean + std, color=color, alpha=0.2)
+    for ax in (ax_iter, ax_time):
+        ax.axhline(cfg["chance_loss"], color="grey", linestyle=":", label=f"uniform guess, ln V = {cfg['chance_loss']:.2f}")
+        ax.set_ylabel("loss (nats per character)")
+        ax.set_ylim(0, cfg["chance_loss"] * 1.1)
+        ax.grid(alpha=0.3)
+    n_seeds = len(cfg["seeds"])
+    ax_iter.set(xlabel="iteration", title=f"Loss per iteration (mean +- std over {n_seeds} seeds)")
+    ax_iter.legend(fontsize=8, loc="lower left", ncol=2)
+    ax_time.set(xlabel="wall-clock training time (s, mean over seeds)",
+                title="Training loss against time (smoothed)")
+    ax_time.legend(fontsize=8, loc="upper right")
+
+    keys = list(runs)
+    data = [1e3 * np.concatenate([r["seconds"] for r in runs[key]]) for key in keys]
+    box = ax_box.boxplot(data, showfliers=False, patch_artist=True, widths=0.5)
+    ax_box.set_xticks(range(1, len(keys) + 1), [models[k]["label"] for k in keys])
+    for patch, key in zip(box["boxes"], keys):
+        patch.set_facecolor(MODEL_COLORS[key])
+        patch.set_alpha(0.5)
+    for k, key in enumerate(keys, start=1):
+        ms = analysis["ms_per_iteration"][key]
+        ratio = analysis["time_ratio"].get(key)
+        note = f"{ms:.2f} ms" + ("" if ratio is None else f"\n{ratio:.2f}x LSTM")
+        ax_box.annotate(note, (k, ms), xytext=(40, 0), textcoords="offset points", va="center", fontsize=9)
+    ax_box.set(ylabel="ms per iteration (forward + backward + update)",
+               title=f"Time per iteration (T={cfg['seq_length']}, B={cfg['batch_size']}; median, quartiles, 5-95% range)")
+    ax_box.set_ylim(bottom=0)
+    ax_box.grid(axis="y", alpha=0.3)
+    for whisker in box["whiskers"]:
+        whisker.set_linestyle("-")
+
+    block_colors = iter(plt.get_cmap("tab10").colors[3:])
+    colors = {}                                               # one colour per block name
+    for row, key in enumerate(keys):
+        left = 0
+        for name, count in analysis["params"][key]["blocks"].items():
+            first = name not in colors
+            if first:
+                colors[name] = "lightgrey" if name == "output layer" else next(block_colors)
+            ax_params.barh(row, count, left=left, color=colors[name], edgecolor="white",
+                           label=name if first else None)
+            left += count
+        ax_params.annotate(f"{left:,}", (left, row), xytext=(4, 0), textcoords="offset points", va="center")
+    ax_params.set_yticks(range(len(keys)), [models[k]["label"] for k in keys])
+    ax_params.invert_yaxis()
+    totals = [analysis["params"][k]["total"] for k in keys]
+    ax_params.set_xlim(0, max(totals) * 1.18)
+    savings = analysis["savings_pct"]
+    ax_params.set(xlabel="number of parameters",
+                  title=f"Parameters by block: GRU cell {savings['cell']:.1f}% fewer, whole model {savings['model']:.1f}% fewer")
+    ax_params.legend(fontsize=8, loc="lower right", ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return fig
+
+
+def visualize_benchmark(bench, path):
+    """Save the benchmark figure (ms per step and matmul share against H) to `path`."""
+    fig, (ax_ms, ax_share) = plt.subplots(1, 2, figsize=(13, 5))
+    H = bench["hidden_sizes"]
+    markers = "osd^v<>"
+    for j, B in enumerate(bench["batch_sizes"]):
+        for key, style, name in (("lstm", "-", "LSTM"), ("gru", "--", "GRU")):
+            color = MODEL_COLORS[key]
+            ax_ms.plot(H, bench[key]["ms"][:, j], style, color=color, marker=markers[j % len(markers)],
+                       label=f"{name}, B={B}")
+            ax_share.plot(H, 100 * bench[key]["matmul_share"][:, j], style, color=color,
+                          marker=markers[j % len(markers)], label=f"{name}, B={B}")
+    for ax in (ax_ms, ax_share):
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(H, [str(h) for h in H])
+        ax.set_xlabel("hidden size H")
+        ax.grid(alpha=0.3)
+    ax_ms.set_yscale("log")
+    ax_ms.set(ylabel="ms per step (forward + backward, log scale)",
+              title=f"Time per training step, T={bench['seq_length']}")
+    ax_ms.legend(fontsize=8, ncol=2)
+    ax_share.axhline(100, color="grey", linestyle=":")
+    ax_share.set(ylabel="share of the step spent in its matmuls (%)", ylim=(0, 110),
+                 title="Share of the step in the unavoidable matmuls")
+    ax_share.legend(fontsize=8, ncol=2, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------
+# Command line
+# ----------------------------------------------------------------------------------------
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line (no usage block) and exits with code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser():
+    parser = _ArgumentParser(
+        prog=os.path.basename(__file__),
+        description="Exercise 5: a GRU from scratch against the LSTM (parameters, speed, loss), "
+                    "and a speed benchmark of both.")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"first seed (default {SEED})")
+    parser.add_argument("--seeds", type=int, default=SEEDS,
+                        help=f"runs per model, seeds --seed, --seed + 1, ... (default {SEEDS})")
+    parser.add_argument("--iterations", type=int, default=None,
+                        help=f"training iterations per run (default {ITERATIONS}, --quick {QUICK['iterations']})")
+    parser.add_argument("--hidden-size", type=int, default=None,
+                        help=f"H of the LSTM and the same-size GRU (default {HIDDEN_SIZE}, "
+                             f"--quick {QUICK['hidden_size']})")
+    parser.add_argument("--seq-length", type=int, default=SEQ_LENGTH,
+                        help=f"T, characters per window (default {SEQ_LENGTH})")
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
+                        help=f"parallel streams per batch (default {BATCH_SIZE})")
+    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE,
+                        help=f"Adagrad learning rate (default {LEARNING_RATE})")
+    parser.add_argument("--temperature", type=float, default=TEMPERATURE,
+                        help=f"sampling temperature (default {TEMPERATURE})")
+    parser.add_argument("--text", metavar="FILE", help="train on this UTF-8 text instead of the built-in corpus")
+    parser.add_argument("--benchmark", action="store_true",
+                        help=f"time a training step of both models for H in {list(BENCH_HIDDEN_SIZES)}, "
+                             f"B in {list(BENCH_BATCH_SIZES)}, T={BENCH_SEQ_LENGTH} instead of the comparison")
+    parser.add_argument("--quick", action="store_true", help="a small, fast run of whichever mode is chosen")
+    parser.add_argument("--outdir", default=OUTDIR, help=f"where the figures go (default {OUTDIR}/)")
+    parser.add_argument("--show", action="store_true", help="open the figures in windows")
+    return parser
+
+
+def run(args):
+    """Run the comparison or the benchmark for parsed `args`; returns 0."""
+    if args.seed < 0:
+        raise ValueError(f"--seed: expected a non-negative integer, got {args.seed}")
+    hidden_size = args.hidden_size if args.hidden_size is not None else \
+        (QUICK["hidden_size"] if args.quick else HIDDEN_SIZE)
+    iterations = args.iterations if args.iterations is not None else \
+        (QUICK["iterations"] if args.quick else ITERATIONS)
+    for name, value in (("--seeds", args.seeds), ("--iterations", iterations), ("--hidden-size", hidden_size),
+                        ("--seq-length", args.seq_length), ("--batch-size", args.batch_size)):
+        if value <= 0:
+            raise ValueError(f"{name}: expected a positive integer, got {value}")
+    for name, value in (("--learning-rate", args.learning_rate), ("--temperature", args.temperature)):
+        if not (value > 0 and math.isfinite(value)):
+            raise ValueError(f"{name}: expected a positive number, got {value}")
+    text = DEFAULT_CORPUS
+    if args.text is not None:
+        try:
+            with open(args.text, encoding="utf-8") as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError) as err:
+            raise ValueError(f"--text: cannot read {args.text!r}: {getattr(err, 'strerror', None) or err}") from None
+    if not args.benchmark:
+        split_text(text, args.seq_length, args.batch_size)       # a bad text fails before any work
+    os.makedirs(args.outdir, exist_ok=True)
+    start = time.perf_counter()
+
+    if args.benchmark:
+        grid = QUICK_BENCH if args.quick else {"hidden_sizes": BENCH_HIDDEN_SIZES, "batch_sizes": BENCH_BATCH_SIZES}
+        print(f"Benchmark: forward + backward per step, T={BENCH_SEQ_LENGTH}, H in {list(grid['hidden_sizes'])}, "
+              f"B in {list(grid['batch_sizes'])}", flush=True)
+        bench = benchmark(**grid, seed=args.seed, log=lambda line: print(line, flush=True))
+        print_benchmark(bench)
+        path = os.path.join(args.outdir, "ex5_benchmark.png")
+        fig = visualize_benchmark(bench, path)
+        print(f"\nMeasured in {time.perf_counter() - start:.0f} s. Figure saved to {path}")
+    else:
+        seeds = list(range(args.seed, args.seed + args.seeds))
+        print(f"Training LSTM, GRU and a parameter-matched GRU in lockstep: H={hidden_size}, "
+              f"{iterations} iterations, seeds {seeds}", flush=True)
+        results = compare_lstm_gru(text, hidden_size, args.seq_length, args.batch_size, args.learning_rate,
+                                   iterations, seeds, args.temperature, log=lambda line: print(line, flush=True))
+        analysis = analyze_comparison(results)
+        print_comparison(results, analysis)
+        path = os.path.join(args.outdir, "ex5_comparison.png")
+        fig = visualize_comparison(results, analysis, path)
+        print(f"\nTrained {3 * len(seeds)} models in {time.perf_counter() - start:.0f} s. Figure saved to {path}")
+    if args.show:
+        plt.show()
+    else:
+        plt.close(fig)
+    return 0
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.show:
+        plt.switch_backend("Agg")      # headless unless --show
+    try:
+        return run(args)
+    except ValueError as err:          # bad input: one line, exit 2, no traceback
+        print(f"{parser.prog}: error: {err}", file=sys.stderr)
+        return 2
+    except TrainingDiverged as err:    # non-finite loss: one line, exit 1
+        print(f"{parser.prog}: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
