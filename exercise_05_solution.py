@@ -386,12 +386,14 @@ class CharRNN:
         np.matmul(h_all.reshape(T * B, H), self.Wy.T, out=flat)          # logits
         flat += self.by
         flat -= flat.max(axis=1, keepdims=True)                           # stable softmax
+        target_logits = flat[np.arange(T * B), Y.ravel()]
         np.exp(flat, out=flat)
-        flat /= flat.sum(axis=1, keepdims=True)
+        sums = flat.sum(axis=1)                                           # >= 1 after the shift
+        flat /= sums[:, None]
         self.y_probs = probs
         self._targets = Y
         self._h_all = h_all
-        return float(-np.log(flat[np.arange(T * B), Y.ravel()]).sum())
+        return float(-(target_logits - np.log(sums)).sum())              # -ln y[target], no log(0)
 
     def _output_backward(self):
         """Gradients of the output layer; returns d loss / d h_t from the outputs, (T, B, H)."""
@@ -899,9 +901,10 @@ def compare_lstm_gru(text=DEFAULT_CORPUS, hidden_size=HIDDEN_SIZE, seq_length=SE
                 if restart:
                     states[key] = model.initial_state(batch_size)
                 t0 = time.perf_counter()
-                loss = model.forward(inputs, targets, *states[key])
-                model.backward()
-                model.update_weights(learning_rate)
+                with np.errstate(over="ignore", invalid="ignore"):    # divergence is caught below
+                    loss = model.forward(inputs, targets, *states[key])
+                    model.backward()
+                    model.update_weights(learning_rate)
                 rec["seconds"][it] = time.perf_counter() - t0
                 if not math.isfinite(loss):
                     raise TrainingDiverged(
@@ -913,7 +916,8 @@ def compare_lstm_gru(text=DEFAULT_CORPUS, hidden_size=HIDDEN_SIZE, seq_length=SE
             if it + 1 in eval_at:
                 for key, model in models.items():
                     records[key]["eval_iterations"].append(it + 1)
-                    records[key]["heldout"].append(heldout_loss_per_char(model, heldout_ids))
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        records[key]["heldout"].append(heldout_loss_per_char(model, heldout_ids))
             if log is not None and ((it + 1) % log_every == 0 or it + 1 == iterations):
                 done = seed_number * iterations + it + 1
                 elapsed = time.perf_counter() - start
@@ -1243,14 +1247,12 @@ def print_benchmark(bench):
                   f"{gru['ms'][i, j] / lstm['ms'][i, j]:8.2f}")
 
 
-def _smooth(values, weight=0.98):
-    """Exponential moving average, started at the first value (as min-char-rnn's smooth_loss)."""
-    out = np.empty(len(values))
-    acc = values[0]
-    for k, v in enumerate(values):
-        acc = weight * acc + (1 - weight) * v
-        out[k] = acc
-    return out
+def _smooth(values, window):
+    """Trailing mean over the last `window` values (fewer at the start), same length as values."""
+    csum = np.cumsum(np.insert(np.asarray(values, dtype=float), 0, 0.0))
+    ends = np.arange(1, len(values) + 1)
+    starts = np.maximum(0, ends - window)
+    return (csum[ends] - csum[starts]) / (ends - starts)
 
 
 MODEL_COLORS = {"lstm": "tab:blue", "gru": "tab:orange", "gru_matched": "tab:green"}
@@ -1264,11 +1266,12 @@ def visualize_comparison(results, analysis, path):
     time per iteration (box plot over all iterations and seeds); parameters by block.
     """
     cfg, models, runs = results["config"], results["models"], results["runs"]
-    fig, axes = plt.subplots(2, 2, figsize=(14, 10))
+    fig, axes = plt.subplots(2, 2, figsize=(14, 10.5))
     ax_iter, ax_time, ax_box, ax_params = axes.ravel()
+    window = max(1, cfg["iterations"] // 25)
     for key, rs in runs.items():
         color, label = MODEL_COLORS[key], models[key]["label"]
-        curves = np.array([_smooth(r["loss"]) for r in rs])
+        curves = np.array([_smooth(r["loss"], window) for r in rs])
         mean, std = curves.mean(axis=0), curves.std(axis=0)
         x = np.arange(1, len(mean) + 1)
         ax_iter.plot(x, mean, color=color, label=f"{label}, training")
@@ -1283,18 +1286,19 @@ def visualize_comparison(results, analysis, path):
     for ax in (ax_iter, ax_time):
         ax.axhline(cfg["chance_loss"], color="grey", linestyle=":", label=f"uniform guess, ln V = {cfg['chance_loss']:.2f}")
         ax.set_ylabel("loss (nats per character)")
-        ax.set_ylim(0, cfg["chance_loss"] * 1.1)
+        ax.set_ylim(0, cfg["chance_loss"] * 1.45)          # headroom for the legend
         ax.grid(alpha=0.3)
     n_seeds = len(cfg["seeds"])
-    ax_iter.set(xlabel="iteration", title=f"Loss per iteration (mean +- std over {n_seeds} seeds)")
-    ax_iter.legend(fontsize=8, loc="lower left", ncol=2)
+    ax_iter.set(xlabel="iteration", title=f"Loss per iteration: training (mean of the last {window}) "
+                                          f"and held-out\n(mean +- std over {n_seeds} seeds)")
+    ax_iter.legend(fontsize=8, loc="upper right", ncol=2)
     ax_time.set(xlabel="wall-clock training time (s, mean over seeds)",
-                title="Training loss against time (smoothed)")
+                title=f"Training loss against training time\n(mean of the last {window} iterations, +- std over seeds)")
     ax_time.legend(fontsize=8, loc="upper right")
 
     keys = list(runs)
     data = [1e3 * np.concatenate([r["seconds"] for r in runs[key]]) for key in keys]
-    box = ax_box.boxplot(data, showfliers=False, patch_artist=True, widths=0.5)
+    box = ax_box.boxplot(data, whis=(5, 95), showfliers=False, patch_artist=True, widths=0.5)
     ax_box.set_xticks(range(1, len(keys) + 1), [models[k]["label"] for k in keys])
     for patch, key in zip(box["boxes"], keys):
         patch.set_facecolor(MODEL_COLORS[key])
@@ -1305,11 +1309,10 @@ def visualize_comparison(results, analysis, path):
         note = f"{ms:.2f} ms" + ("" if ratio is None else f"\n{ratio:.2f}x LSTM")
         ax_box.annotate(note, (k, ms), xytext=(40, 0), textcoords="offset points", va="center", fontsize=9)
     ax_box.set(ylabel="ms per iteration (forward + backward + update)",
-               title=f"Time per iteration (T={cfg['seq_length']}, B={cfg['batch_size']}; median, quartiles, 5-95% range)")
+               title=f"Time per iteration, T={cfg['seq_length']}, B={cfg['batch_size']}\n(median, quartiles and 5-95% "
+                     f"range over all iterations and seeds)")
     ax_box.set_ylim(bottom=0)
     ax_box.grid(axis="y", alpha=0.3)
-    for whisker in box["whiskers"]:
-        whisker.set_linestyle("-")
 
     block_colors = iter(plt.get_cmap("tab10").colors[3:])
     colors = {}                                               # one colour per block name
@@ -1329,8 +1332,9 @@ def visualize_comparison(results, analysis, path):
     ax_params.set_xlim(0, max(totals) * 1.18)
     savings = analysis["savings_pct"]
     ax_params.set(xlabel="number of parameters",
-                  title=f"Parameters by block: GRU cell {savings['cell']:.1f}% fewer, whole model {savings['model']:.1f}% fewer")
-    ax_params.legend(fontsize=8, loc="lower right", ncol=2)
+                  title=f"Parameters by block\n(same H: GRU cell {savings['cell']:.1f}% fewer, "
+                        f"whole model {savings['model']:.1f}% fewer)")
+    ax_params.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return fig
