@@ -322,7 +322,7 @@ def test_analyze_comparison_claims_fail():
     a = ex5.analyze_comparison(hand_made_results(0.012, (1.3, 1.3, 1.3)))
     assert a["speedup_pct"]["gru"] == pytest.approx(-20.0)
     _, speed, performance = a["verdicts"]
-    assert speed["holds"] is False and "20% slower" in speed["status"]
+    assert speed["holds"] is False and "20.0% slower" in speed["status"]
     assert performance["holds"] is False and "higher" in performance["status"]
     assert a["loss_diff_pct"]["gru"] == pytest.approx(100 * 0.2 / 1.1)
 
