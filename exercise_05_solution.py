@@ -299,27 +299,26 @@ class CharRNN:
         # A small output layer makes the first prediction nearly uniform: loss ~ T ln V.
         self.Wy = self.rng.normal(0.0, 0.01, (V, H))
         self.by = np.zeros(V)
-        self._name_gate_views(self, "")
+        for name, view in self._gate_views(self.W, self.b).items():
+            setattr(self, name, view)
 
         # Adagrad memory: running sum of squared gradients, one array per fused parameter;
         # `memory` names the per-gate views, as in Exercise 1.
         self._memory = {name: np.zeros_like(getattr(self, name)) for name in ("W", "b", "Wy", "by")}
-        memory_views = type("MemoryViews", (), {})()
-        for name, value in self._memory.items():
-            setattr(memory_views, name, value)
-        self._name_gate_views(memory_views, "")
-        self.memory = {name: getattr(memory_views, name) for name in self.PARAM_NAMES}
+        self.memory = {**self._gate_views(self._memory["W"], self._memory["b"]),
+                       "Wy": self._memory["Wy"], "by": self._memory["by"]}
 
         self._buffers = {}
         self._has_forward = False
 
-    def _name_gate_views(self, owner, prefix):
-        """Set owner.<prefix>Wf = owner.<prefix>W[0:H] etc. for every gate (rows of W, b)."""
+    def _gate_views(self, W, b):
+        """{"Wf": W[0:H], "bf": b[0:H], "Wi": W[H:2H], ...}: each gate's rows of a fused pair."""
         H = self.hidden_size
-        fused_W, fused_b = getattr(owner, prefix + "W"), getattr(owner, prefix + "b")
+        views = {}
         for k, (w_name, b_name) in enumerate(zip(self.FUSED_W, self.FUSED_B)):
-            setattr(owner, prefix + w_name, fused_W[k * H:(k + 1) * H])
-            setattr(owner, prefix + b_name, fused_b[k * H:(k + 1) * H])
+            views[w_name] = W[k * H:(k + 1) * H]
+            views[b_name] = b[k * H:(k + 1) * H]
+        return views
 
     def _buffer(self, name, shape):
         """A reusable scratch array: allocated once per shape, overwritten by every call."""
@@ -413,7 +412,8 @@ class CharRNN:
         if self.clip_value is not None:
             for grad in (self.dW, self.db, self.dWy, self.dby):
                 np.clip(grad, -self.clip_value, self.clip_value, out=grad)
-        self._name_gate_views(self, "d")
+        for name, view in self._gate_views(dW, db).items():
+            setattr(self, "d" + name, view)
 
     def _check_backward(self):
         if not self._has_forward:
@@ -440,14 +440,13 @@ class CharRNN:
         _check_token_ids("seed_idx", [seed_idx], self.input_size)
 
     def _sample_loop(self, step, state, seed_idx, n, temperature, rng):
-        """Feed each sampled id back in; `step(state, concat) -> (state, h)` is one cell step."""
+        """Feed each sampled id back in; `step(state, x) -> (state, h)` is one cell step."""
         rng = self.rng if rng is None else rng
-        H = self.hidden_size
         idx, ids = seed_idx, []
         for _ in range(n):
             x = np.zeros(self.input_size)
             x[idx] = 1.0
-            state, h = step(state, np.concatenate([state[0], x]), H)
+            state, h = step(state, x)
             p = softmax((self.Wy @ h + self.by) / temperature)
             idx = int(rng.choice(self.output_size, p=p))
             ids.append(idx)
@@ -476,6 +475,11 @@ class LSTM(CharRNN):
         """Zero (h, C): each (H,) if batch_size is None, else (batch_size, H)."""
         shape = (self.hidden_size,) if batch_size is None else (batch_size, self.hidden_size)
         return np.zeros(shape), np.zeros(shape)
+
+    def last_state(self):
+        """(h_T, C_T) of the last forward (copies), shaped like the states given to it."""
+        k = 0 if self._single else slice(None)
+        return self.h_states[-1][k].copy(), self.C_states[-1][k].copy()
 
     def forward(self, inputs, targets, h_prev, C_prev):
         """Run the LSTM over a sequence and return the summed cross-entropy.
@@ -608,8 +612,9 @@ class LSTM(CharRNN):
         h = _check_state("h", h, (self.hidden_size,))
         C = _check_state("C", C, (self.hidden_size,))
 
-        def step(state, concat, H):
+        def step(state, x):
             h, C = state
+            concat = np.concatenate([h, x])
             f_t = sigmoid(self.Wf @ concat + self.bf)
             i_t = sigmoid(self.Wi @ concat + self.bi)
             C_tilde = np.tanh(self.Wc @ concat + self.bc)
@@ -642,6 +647,10 @@ class GRU(CharRNN):
         """Zero (h,): (H,) if batch_size is None, else (batch_size, H)."""
         shape = (self.hidden_size,) if batch_size is None else (batch_size, self.hidden_size)
         return (np.zeros(shape),)
+
+    def last_state(self):
+        """(h_T,) of the last forward (a copy), shaped like the state given to it."""
+        return (self.h_states[-1][0 if self._single else slice(None)].copy(),)
 
     def forward(self, inputs, targets, h_prev):
         """Run the GRU over a sequence and return the summed cross-entropy.
@@ -771,8 +780,9 @@ class GRU(CharRNN):
         self._check_sample_args(seed_idx, n, temperature)
         h = _check_state("h", h, (self.hidden_size,))
 
-        def step(state, concat, H):
-            h_prev, x = state[0], concat[H:]
+        def step(state, x):
+            h_prev = state[0]
+            concat = np.concatenate([h_prev, x])
             r_t = sigmoid(self.Wr @ concat + self.br)
             z_t = sigmoid(self.Wz @ concat + self.bz)
             h_tilde = np.tanh(self.Wh @ np.concatenate([r_t * h_prev, x]) + self.bh)
@@ -911,8 +921,7 @@ def compare_lstm_gru(text=DEFAULT_CORPUS, hidden_size=HIDDEN_SIZE, seq_length=SE
                         f"{labels[key]} loss became {loss} at iteration {it + 1} (seed {seed}); "
                         f"try a smaller --learning-rate (now {learning_rate})")
                 rec["loss"][it] = loss / inputs.size
-                states[key] = tuple(s.copy() for s in ((model.h_states[-1], model.C_states[-1])
-                                                       if key == "lstm" else (model.h_states[-1],)))
+                states[key] = model.last_state()                     # carried to the next window
             if it + 1 in eval_at:
                 for key, model in models.items():
                     records[key]["eval_iterations"].append(it + 1)
@@ -973,6 +982,7 @@ def analyze_comparison(results):
             "time_ratio": {"gru", "gru_matched"}: median over iterations of the paired
                 ratio (GRU seconds / LSTM seconds of the same iteration), seeds pooled;
             "speedup_pct": {"gru", "gru_matched"}: 100 * (1 - time_ratio);
+            "speedup_pct_by_seed": {"gru", "gru_matched"}: the same per seed (a list);
             "heldout": {key: (mean, std)} final held-out loss per char over seeds;
             "heldout_best": {key: (mean, std)} the lowest held-out loss of each run (the
                 loss with early stopping; on a short text both models overfit later on);
@@ -994,11 +1004,13 @@ def analyze_comparison(results):
                "matched_model": 100.0 * (1 - matched["total"] / lstm["total"])}
 
     ms = {key: 1e3 * float(np.median(np.concatenate([r["seconds"] for r in rs]))) for key, rs in runs.items()}
-    ratio, speedup, heldout, best, train_final, diff, words = {}, {}, {}, {}, {}, {}, {}
+    ratio, speedup, by_seed, heldout, best, train_final, diff, words = {}, {}, {}, {}, {}, {}, {}, {}
     for key in ("gru", "gru_matched"):
         paired = np.concatenate([g["seconds"] / l["seconds"] for g, l in zip(runs[key], runs["lstm"])])
         ratio[key] = float(np.median(paired))
         speedup[key] = 100.0 * (1 - ratio[key])
+        by_seed[key] = [100.0 * (1 - float(np.median(g["seconds"] / l["seconds"])))
+                        for g, l in zip(runs[key], runs["lstm"])]
     for key, rs in runs.items():
         heldout[key] = _mean_std([r["heldout_final"] for r in rs])
         best[key] = _mean_std([np.min(r["heldout"]) for r in rs])
@@ -1009,10 +1021,10 @@ def analyze_comparison(results):
         diff[key] = 100.0 * (best[key][0] - best["lstm"][0]) / best["lstm"][0]
 
     verdicts = [_parameter_verdict(lstm, gru, matched, savings),
-                _speed_verdict(ms, speedup, params),
+                _speed_verdict(ms, speedup, by_seed, params),
                 _performance_verdict(best, heldout, diff, params)]
     return {"params": params, "savings_pct": savings, "ms_per_iteration": ms, "time_ratio": ratio,
-            "speedup_pct": speedup, "heldout": heldout, "heldout_best": best, "train_final": train_final,
+            "speedup_pct": speedup, "speedup_pct_by_seed": by_seed, "heldout": heldout, "heldout_best": best, "train_final": train_final,
             "loss_diff_pct": diff, "real_word_share": words, "verdicts": verdicts}
 
 
@@ -1037,7 +1049,7 @@ def _parameter_verdict(lstm, gru, matched, savings):
     return {"claim": CLAIMS[0], "holds": cell_ok and model_ok, "status": status, "detail": detail}
 
 
-def _speed_verdict(ms, speedup, params):
+def _speed_verdict(ms, speedup, by_seed, params):
     s = speedup["gru"]
     if _in_range(s, 10, 20):
         status = "holds"
@@ -1049,7 +1061,8 @@ def _speed_verdict(ms, speedup, params):
         status = f"does not hold: the GRU is {-s:.1f}% slower"
     m = speedup["gru_matched"]
     detail = (f"median time per iteration: LSTM {ms['lstm']:.2f} ms, GRU {ms['gru']:.2f} ms at the same "
-              f"H={params['gru']['hidden_size']} ({abs(s):.1f}% {'less' if s >= 0 else 'more'}); "
+              f"H={params['gru']['hidden_size']} ({abs(s):.1f}% {'less' if s >= 0 else 'more'}; "
+              f"per-seed speed-up {min(by_seed['gru']):+.1f}% to {max(by_seed['gru']):+.1f}%); "
               f"the matched GRU (H={params['gru_matched']['hidden_size']}) {ms['gru_matched']:.2f} ms "
               f"({abs(m):.1f}% {'less' if m >= 0 else 'more'})")
     return {"claim": CLAIMS[1], "holds": _in_range(s, 10, 20), "status": status, "detail": detail}

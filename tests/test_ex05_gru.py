@@ -117,6 +117,16 @@ def test_state_gradients_returned_by_backward(cls):
     assert max(errors.values()) <= TOLERANCE, errors
 
 
+@pytest.mark.parametrize("cls", MODELS)
+def test_last_state_continues_the_sequence(cls):
+    """Running 6 steps at once equals 3 + 3 steps with last_state() carried over."""
+    model, inputs, targets, states = random_case(cls, np.random.default_rng(9), T=6, B=2)
+    whole = model.forward(inputs, targets, *states)
+    first = model.forward(inputs[:3], targets[:3], *states)
+    second = model.forward(inputs[3:], targets[3:], *model.last_state())
+    assert first + second == pytest.approx(whole, rel=1e-12)
+
+
 def test_gradients_are_clipped_by_default():
     model = ex5.GRU(3, 4, 3)
     model.W *= 40.0
@@ -305,6 +315,7 @@ def test_analyze_comparison_claims_hold():
     assert a["savings_pct"]["matched_model"] == pytest.approx(0.0)
     assert a["time_ratio"]["gru"] == pytest.approx(0.85)
     assert a["speedup_pct"]["gru"] == pytest.approx(15.0)
+    assert a["speedup_pct_by_seed"]["gru"] == pytest.approx([15.0, 15.0, 15.0])
     assert a["time_ratio"]["gru_matched"] == pytest.approx(0.95)
     assert a["ms_per_iteration"]["lstm"] == pytest.approx(10.0)
     assert a["heldout_best"]["lstm"] == pytest.approx((1.1, 0.1))
