@@ -34,7 +34,7 @@ output layer and the weight gradients are each a single operation outside the ti
 
 How to run
 ----------
-    python exercise_05_solution.py               # the comparison, 5 seeds, about a minute
+    python exercise_05_solution.py               # the comparison, 5 seeds, 1-2 minutes
     python exercise_05_solution.py --quick       # a short comparison, about 10 seconds
     python exercise_05_solution.py --benchmark   # ms per training step, H 64-512, B 1-64, T 50
     python exercise_05_solution.py --text my.txt --hidden-size 64 --iterations 500
@@ -190,10 +190,9 @@ def batch_windows(ids, seq_length, batch_size):
     offsets = np.arange(seq_length)[:, None] + starts[None, :]          # (T, B)
     position = 0
     while True:
-        restart = position + seq_length > stream_length
-        if restart or position == 0:
-            position, restart = 0, True
-        yield ids[offsets + position], ids[offsets + position + 1], restart
+        if position + seq_length > stream_length:      # the streams are used up: start again
+            position = 0
+        yield ids[offsets + position], ids[offsets + position + 1], position == 0
         position += seq_length
 
 

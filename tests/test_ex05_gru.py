@@ -448,3 +448,15 @@ def test_cli_divergence_is_one_line_exit_1(capsys, tmp_path):
                      "--batch-size", "2", "--learning-rate", "1e308", "--outdir", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and "learning-rate" in err
+
+
+def test_batch_windows_stream_through_the_text():
+    ids = np.arange(23)                       # streams of (23 - 1) // 2 = 11 ids
+    windows = ex5.batch_windows(ids, seq_length=5, batch_size=2)
+    inputs, targets, restart = next(windows)
+    assert restart and inputs.tolist() == [[0, 11], [1, 12], [2, 13], [3, 14], [4, 15]]
+    np.testing.assert_array_equal(targets, inputs + 1)
+    inputs, _, restart = next(windows)
+    assert not restart and inputs[0].tolist() == [5, 16]
+    _, _, restart = next(windows)             # 10 + 5 > 11: back to the start
+    assert restart
