@@ -1320,7 +1320,8 @@ def visualize_comparison(results, analysis, path):
 
     keys = list(runs)
     data = [1e3 * np.concatenate([r["seconds"] for r in runs[key]]) for key in keys]
-    box = ax_box.boxplot(data, whis=(5, 95), showfliers=False, patch_artist=True, widths=0.5)
+    box = ax_box.boxplot(data, whis=(5, 95), showfliers=False, patch_artist=True, widths=0.5,
+                         medianprops={"color": "black", "linewidth": 1.5})
     ax_box.set_xticks(range(1, len(keys) + 1), [models[k]["label"] for k in keys])
     for patch, key in zip(box["boxes"], keys):
         patch.set_facecolor(MODEL_COLORS[key])
