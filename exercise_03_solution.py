@@ -56,6 +56,7 @@ panels) under --outdir (default outputs/).
 import argparse
 import math
 import os
+import re
 import sys
 import time
 
@@ -84,12 +85,12 @@ N_RECALL_SYMBOLS = 4      # chance accuracy = 1/4
 N_DISTRACTOR_SYMBOLS = 4
 MEMORY_HIDDEN_SIZE = 32
 MEMORY_BATCH_SIZE = 32
-MEMORY_ITERATIONS = 800
+MEMORY_ITERATIONS = 1500    # fewer leaves some full-LSTM seeds on a 75% plateau
 MEMORY_EVAL_SEQUENCES = 500
 MEMORY_EVAL_SEED = 12345  # one fixed held-out set shared by every model and seed
 SAMPLE_LENGTH = 200
 TEMPERATURE = 0.7
-QUICK = dict(n_seeds=3, iterations=150, memory_iterations=150, delay=10)
+QUICK = dict(n_seeds=3, iterations=100, memory_iterations=150, delay=10)
 OUTDIR = "outputs"
 
 # ----------------------------------------------------------------------------------------
@@ -169,6 +170,19 @@ def split_corpus(text, heldout_fraction=HELDOUT_FRACTION):
     ids = np.array([char_to_id[ch] for ch in text])
     n_heldout = int(len(ids) * heldout_fraction)
     return chars, ids[:-n_heldout], ids[-n_heldout:]
+
+
+def real_word_share(sample, text):
+    """Share of the words (3+ letters, lower-cased) in `sample` that also occur in `text`.
+
+    A crude sample-quality score: 1.0 means every word the model spelled is a real word of
+    the corpus. Returns NaN when the sample has no such word.
+    """
+    words = re.findall(r"[a-z]{3,}", sample.lower())
+    if not words:
+        return float("nan")
+    vocabulary = set(re.findall(r"[a-z]{3,}", text.lower()))
+    return sum(w in vocabulary for w in words) / len(words)
 
 
 def memory_task_sizes():
@@ -737,7 +751,8 @@ def run_ablation_study(models=MODEL_NAMES, seeds=(0, 1, 2), iterations=ITERATION
           "runs": {model name: [one dict per seed, in seed order]}, each run dict holding
             "seed", "n_params", "train_loss" (iterations,) nats/char, "grad_norm"
             (iterations,), "heldout_loss" nats/char, "memory_loss" (memory_iterations,)
-            nats/sequence, "long_range_acc" in [0, 1], "sample" str, "wall_time" s.
+            nats/sequence, "long_range_acc" in [0, 1], "sample" str (temperature
+            TEMPERATURE), "real_word_share" of the sample, "wall_time" s.
     Raises ValueError on unknown model names, no seeds, non-positive budgets, a bad text.
     """
     models, seeds = _validate_study_args(models, seeds, iterations, memory_iterations, delay,
@@ -769,13 +784,14 @@ def run_ablation_study(models=MODEL_NAMES, seeds=(0, 1, 2), iterations=ITERATION
             memory_loss = train_memory_task(mem_model, memory_iterations, delay,
                                             np.random.default_rng(mem_data_seed), learning_rate=learning_rate)
             accuracy = recall_accuracy(mem_model, delay)
+            sample = chars[train_ids[0]] + "".join(chars[k] for k in sample_ids)
             wall = time.perf_counter() - t0
             runs[name].append({
                 "seed": seed, "n_params": model.n_params,
                 "train_loss": curves["train_loss"], "grad_norm": curves["grad_norm"],
                 "heldout_iters": curves["heldout_iters"], "heldout_curve": curves["heldout_curve"],
                 "heldout_loss": heldout, "memory_loss": memory_loss, "long_range_acc": accuracy,
-                "sample": chars[train_ids[0]] + "".join(chars[k] for k in sample_ids),
+                "sample": sample, "real_word_share": real_word_share(sample, text),
                 "wall_time": wall})
             done += 1
             if log is not None:
@@ -837,18 +853,20 @@ def analyze_results(results, threshold=LOSS_THRESHOLD):
     """Summarise a study: mean +- std per model, a ranking, and within-noise marks.
 
     Args:
-        results: the dict of run_ablation_study (only "models", "runs" with "train_loss",
-            "heldout_loss", "long_range_acc", and optionally "wall_time"/"n_params", and
-            "config"["chance"] are read).
+        results: the dict of run_ablation_study. Read are "models", "config"["chance"]
+            and, per run, "train_loss", "heldout_loss", "long_range_acc",
+            "real_word_share", "wall_time" and "n_params".
         threshold: loss per character (nats) that counts as converged.
     Returns:
         dict with
           "threshold": the threshold used,
-          "chance": chance accuracy of the memory task (NaN if results have no config),
+          "chance": chance accuracy of the memory task,
           "stats": {model: {"heldout_loss_mean"/"_std" (nats/char),
+                            "train_loss_mean"/"_std" (smoothed, at the last update, nats/char),
                             "iters_to_threshold_mean"/"_std" (over the seeds that reached it),
                             "n_reached", "n_seeds",
-                            "long_range_acc_mean"/"_std", "wall_time_mean", "n_params"}},
+                            "long_range_acc_mean"/"_std", "real_word_share_mean"/"_std",
+                            "wall_time_mean" (s), "n_params"}},
           "ranking": model names by mean held-out loss, best first,
           "adjacent": [{"better", "worse", "diff", "spread", "within_noise"}] for each
               neighbouring pair of the ranking (diff = worse - better, nats/char),
@@ -861,16 +879,17 @@ def analyze_results(results, threshold=LOSS_THRESHOLD):
     stats = {}
     for name in results["models"]:
         runs = results["runs"][name]
-        loss_m, loss_s = _mean_std([r["heldout_loss"] for r in runs])
-        iters = [iterations_to_threshold(r["train_loss"], threshold) for r in runs]
-        it_m, it_s = _mean_std(iters)
-        acc_m, acc_s = _mean_std([r["long_range_acc"] for r in runs])
-        stats[name] = {"heldout_loss_mean": loss_m, "heldout_loss_std": loss_s,
-                       "iters_to_threshold_mean": it_m, "iters_to_threshold_std": it_s,
-                       "n_reached": int(np.sum(np.isfinite(iters))), "n_seeds": len(runs),
-                       "long_range_acc_mean": acc_m, "long_range_acc_std": acc_s,
-                       "wall_time_mean": float(np.mean([r.get("wall_time", np.nan) for r in runs])),
-                       "n_params": runs[0].get("n_params")}
+        per_seed = {"heldout_loss": [r["heldout_loss"] for r in runs],
+                    "train_loss": [smooth(r["train_loss"])[-1] for r in runs],
+                    "iters_to_threshold": [iterations_to_threshold(r["train_loss"], threshold) for r in runs],
+                    "long_range_acc": [r["long_range_acc"] for r in runs],
+                    "real_word_share": [r["real_word_share"] for r in runs]}
+        stats[name] = {"n_reached": int(np.sum(np.isfinite(per_seed["iters_to_threshold"]))),
+                       "n_seeds": len(runs),
+                       "wall_time_mean": float(np.mean([r["wall_time"] for r in runs])),
+                       "n_params": runs[0]["n_params"]}
+        for key, values in per_seed.items():
+            stats[name][key + "_mean"], stats[name][key + "_std"] = _mean_std(values)
     ranking = sorted(results["models"], key=lambda m: stats[m]["heldout_loss_mean"])
     adjacent = [dict(better=a, worse=b, **_compare(stats, a, b, "heldout_loss"))
                 for a, b in zip(ranking, ranking[1:])]
@@ -880,8 +899,7 @@ def analyze_results(results, threshold=LOSS_THRESHOLD):
         vs_reference = {m: {"heldout_loss": _compare(stats, "LSTM", m, "heldout_loss"),
                             "long_range_acc": _compare(stats, "LSTM", m, "long_range_acc")}
                         for m in results["models"] if m != "LSTM"}
-    chance = results.get("config", {}).get("chance", float("nan"))
-    return {"threshold": threshold, "chance": chance, "stats": stats, "ranking": ranking,
+    return {"threshold": threshold, "chance": results["config"]["chance"], "stats": stats, "ranking": ranking,
             "adjacent": adjacent, "recall_ranking": recall_ranking, "vs_reference": vs_reference}
 
 
@@ -891,21 +909,31 @@ def analyze_results(results, threshold=LOSS_THRESHOLD):
 def format_table(analysis):
     """The results table as a str, one row per model in ranking order."""
     n_seeds = max(s["n_seeds"] for s in analysis["stats"].values())
-    lines = [f"{'model':<17s} {'params':>7s}  {'held-out loss':>16s}  "
-             f"{'iters to ' + format(analysis['threshold'], '.2f'):>17s}  {'recall acc':>13s}  {'time/run':>8s}",
-             f"{'':<17s} {'':>7s}  {'(nats/char)':>16s}  {'(seeds reached)':>17s}  "
-             f"{'(chance ' + format(analysis['chance'], '.0%') + ')':>13s}  {'(s)':>8s}"]
+    header = ("model", "params", "held-out loss", "train loss", f"iters to {analysis['threshold']:.2f}",
+              "recall acc", "real words", "time/run")
+    units = ("", "", "(nats/char)", "(nats/char)", "(seeds reached)",
+             f"(chance {analysis['chance']:.0%})", "(in sample)", "(s)")
+    widths = (17, 6, 14, 13, 16, 12, 11, 8)
+
+    def row(cells):
+        return "  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(cells, widths)))
+
+    lines = [row(header), row(units)]
     for name in analysis["ranking"]:
         s = analysis["stats"][name]
         if s["n_reached"]:
-            iters = f"{s['iters_to_threshold_mean']:.0f} +- {s['iters_to_threshold_std']:.0f} ({s['n_reached']}/{s['n_seeds']})"
+            iters = f"{s['iters_to_threshold_mean']:.0f} +- {s['iters_to_threshold_std']:.0f} " \
+                    f"({s['n_reached']}/{s['n_seeds']})"
         else:
             iters = f"never (0/{s['n_seeds']})"
-        lines.append(f"{name:<17s} {s['n_params']:>7d}  "
-                     f"{s['heldout_loss_mean']:>7.3f} +- {s['heldout_loss_std']:.3f}  {iters:>17s}  "
-                     f"{s['long_range_acc_mean']:>5.0%} +- {s['long_range_acc_std']:>3.0%}  "
-                     f"{s['wall_time_mean']:>8.1f}")
-    lines.append(f"mean +- std over {n_seeds} seeds (std with ddof=1)")
+        lines.append(row((
+            name, str(s["n_params"]),
+            f"{s['heldout_loss_mean']:.3f} +- {s['heldout_loss_std']:.3f}",
+            f"{s['train_loss_mean']:.2f} +- {s['train_loss_std']:.2f}", iters,
+            f"{s['long_range_acc_mean']:.0%} +- {s['long_range_acc_std']:.0%}",
+            f"{s['real_word_share_mean']:.0%} +- {s['real_word_share_std']:.0%}",
+            f"{s['wall_time_mean']:.1f}")))
+    lines.append(f"mean +- std over {n_seeds} seeds (std with ddof=1); rows ranked by held-out loss")
     return "\n".join(lines)
 
 
@@ -931,11 +959,11 @@ def verdict_lines(analysis):
             direction = "worse" if loss["diff"] > 0 else "better"
             loss_text = (f"held-out loss {loss['diff']:+.3f} nats/char ({direction} than the full LSTM, "
                          f"beyond the seed spread {loss['spread']:.3f})")
+        points = int(round(acc["diff"] * 100))                   # an int: no "-0 points"
         if acc["within_noise"]:
-            acc_text = f"recall accuracy {acc['diff'] * 100:+.0f} points, within the seed spread"
+            acc_text = f"recall accuracy {points:+d} points, within the seed spread ({acc['spread'] * 100:.0f})"
         else:
-            acc_text = f"recall accuracy {acc['diff'] * 100:+.0f} points (beyond the seed spread " \
-                       f"{acc['spread'] * 100:.0f})"
+            acc_text = f"recall accuracy {points:+d} points (beyond the seed spread {acc['spread'] * 100:.0f})"
         lines.append(f"{what[0].upper() + what[1:]}: {loss_text}; {acc_text}.")
         if name != "VanillaRNN":
             costs[name] = loss["diff"] if not loss["within_noise"] else 0.0

@@ -124,6 +124,11 @@ def test_lstm_learns_the_memory_task_above_chance():
     assert ex3.recall_accuracy(model, 3, n_sequences=200) > 0.9
 
 
+def test_real_word_share_counts_corpus_words_of_three_letters_or_more():
+    assert ex3.real_word_share("The rivr went to the sea", "the river went to the sea") == 0.8
+    assert np.isnan(ex3.real_word_share("a b to", "the river"))
+
+
 def test_memory_batch_asks_for_the_first_symbol_at_the_query_only():
     inputs, targets = ex3.make_memory_batch(np.random.default_rng(0), 50, delay=7)
     K, N = ex3.N_RECALL_SYMBOLS, ex3.N_DISTRACTOR_SYMBOLS
@@ -156,6 +161,7 @@ def test_study_records_everything_per_run():
         assert run["heldout_loss"] == run["heldout_curve"][-1] and run["heldout_iters"][-1] == 6
         assert 0.0 <= run["long_range_acc"] <= 1.0 and run["wall_time"] > 0
         assert len(run["sample"]) == ex3.SAMPLE_LENGTH + 1 and set(run["sample"]) <= set(results["chars"])
+        assert np.isnan(run["real_word_share"]) or 0.0 <= run["real_word_share"] <= 1.0
         counts[name] = run["n_params"]
     assert counts["LSTM"] > counts["LSTMNoForgetGate"] == counts["LSTMNoInputGate"] \
         == counts["LSTMNoOutputGate"] > counts["VanillaRNN"]
@@ -166,7 +172,7 @@ def _hand_made_results():
     """Three models x 3 seeds with numbers chosen so every statistic is known by hand."""
     def run(heldout, acc, train_loss):
         return {"heldout_loss": heldout, "long_range_acc": acc, "train_loss": np.array(train_loss),
-                "wall_time": 1.0, "n_params": 10}
+                "real_word_share": 0.5, "wall_time": 1.0, "n_params": 10}
     # smoothed (EMA 0.05) loss of 50 x 3.0 then zeros is 3 * 0.95**n after n zeros: it first
     # reaches <= 2.0 at n = 8, i.e. at update 58; a constant 1.0 is below 2.0 from update 1.
     step = [3.0] * 50 + [0.0] * 50
@@ -187,6 +193,8 @@ def test_analyze_results_on_a_hand_made_study():
     assert stats["VanillaRNN"]["heldout_loss_mean"] == pytest.approx(1.12)
     assert stats["LSTMNoForgetGate"]["long_range_acc_mean"] == pytest.approx(0.9)
     assert stats["LSTMNoForgetGate"]["long_range_acc_std"] == pytest.approx(0.05)
+    assert stats["LSTMNoForgetGate"]["train_loss_mean"] == pytest.approx(3.0)   # smoothed constant
+    assert stats["LSTM"]["train_loss_mean"] == pytest.approx(3 * 0.95 ** 50)
 
     assert stats["LSTM"]["iters_to_threshold_mean"] == 58 and stats["LSTM"]["iters_to_threshold_std"] == 0
     assert stats["VanillaRNN"]["iters_to_threshold_mean"] == 1 and stats["VanillaRNN"]["n_reached"] == 2
