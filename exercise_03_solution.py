@@ -42,15 +42,17 @@ differences that are smaller than the seed-to-seed spread.
 
 How to run
 ----------
-    python exercise_03_solution.py                 # default study, 5 models x 3 seeds, ~2 min
-    python exercise_03_solution.py --quick         # a smaller study, ~10 s
-    python exercise_03_solution.py --seeds 5 --iterations 1200 --delay 20
+    python exercise_03_solution.py                 # default study, 5 models x 5 seeds, ~1.5 min
+    python exercise_03_solution.py --quick         # 5 models x 3 seeds, smaller budgets, ~10 s
+    python exercise_03_solution.py --seeds 10 --delay 30
     python exercise_03_solution.py --models LSTM LSTMNoForgetGate
 
-It prints one progress line per run, then a table (held-out loss, iterations to the loss
-threshold, recall accuracy, wall time, parameter count), the ranking, a generated sample
-per model and a verdict computed from the numbers. It saves `ex3_comparison.png` (4
-panels) under --outdir (default outputs/).
+It prints one progress line per run, then a table (parameters, held-out and final training
+loss, iterations to the loss threshold, recall accuracy, real-word share of a sample, time
+per run), a generated sample per model and a verdict computed from the numbers: the
+ranking, each model's cost against the full LSTM with the seed spread beside it, the most
+costly gate removal and the models that recall above chance. It saves
+`ex3_comparison.png` (4 panels) under --outdir (default outputs/).
 """
 
 import argparse
@@ -73,11 +75,13 @@ HIDDEN_SIZE = 32
 SEQ_LENGTH = 25
 BATCH_SIZE = 16           # parallel streams through the training text
 LEARNING_RATE = 0.1       # Adagrad, as in Exercise 1
-ITERATIONS = 300          # language-model updates per run
+ITERATIONS = 300          # language-model updates per run: near the held-out minimum, since
+                          # the 3,100-character training text is overfit soon after
 CLIP_VALUE = 5.0          # elementwise gradient clipping to [-5, 5], as the course teaches
 HELDOUT_FRACTION = 0.1    # the last 10% of the text is never trained on
 EVAL_EVERY = 25           # held-out loss is measured every 25 updates
 LOSS_THRESHOLD = 2.0      # nats/char; "converged" = smoothed training loss first at or below it
+                          # (a unigram model of the corpus scores 2.87, uniform guessing ln 39 = 3.66)
 SMOOTHING = 0.05          # EMA weight of the newest iteration in the smoothed training loss
 # Memory task: recall the first symbol after `delay` distractors.
 DELAY = 20
@@ -85,7 +89,7 @@ N_RECALL_SYMBOLS = 4      # chance accuracy = 1/4
 N_DISTRACTOR_SYMBOLS = 4
 MEMORY_HIDDEN_SIZE = 32
 MEMORY_BATCH_SIZE = 32
-MEMORY_ITERATIONS = 1500    # fewer leaves some full-LSTM seeds on a 75% plateau
+MEMORY_ITERATIONS = 1500  # with 800, two of five full-LSTM seeds still sat on a 75% plateau
 MEMORY_EVAL_SEQUENCES = 500
 MEMORY_EVAL_SEED = 12345  # one fixed held-out set shared by every model and seed
 SAMPLE_LENGTH = 200
@@ -843,10 +847,10 @@ def _mean_std(values):
 
 def _compare(stats, a, b, key):
     """Difference of model b's mean minus model a's for `key`, and whether it is within
-    the seed-to-seed spread: |difference| < max(std_a, std_b)."""
+    the seed-to-seed spread: |difference| <= max(std_a, std_b)."""
     diff = stats[b][key + "_mean"] - stats[a][key + "_mean"]
     spread = max(stats[a][key + "_std"], stats[b][key + "_std"])
-    return {"diff": float(diff), "spread": float(spread), "within_noise": bool(abs(diff) < spread)}
+    return {"diff": float(diff), "spread": float(spread), "within_noise": bool(abs(diff) <= spread)}
 
 
 def analyze_results(results, threshold=LOSS_THRESHOLD):
@@ -874,7 +878,7 @@ def analyze_results(results, threshold=LOSS_THRESHOLD):
           "vs_reference": {model: {"heldout_loss": {...}, "long_range_acc": {...}}}, the
               comparison of every other model with "LSTM" (absent if LSTM was not run).
         std is the sample standard deviation over seeds (ddof=1). A difference is "within
-        noise" when its size is below the larger std of the two models compared.
+        noise" when its size is not larger than the larger std of the two models compared.
     """
     stats = {}
     for name in results["models"]:
@@ -941,6 +945,9 @@ def verdict_lines(analysis):
     """Findings as a list of str, each worded from the measured numbers."""
     lines = []
     ranking, stats = analysis["ranking"], analysis["stats"]
+    if min(s["n_seeds"] for s in stats.values()) < 2:
+        lines.append("With one seed there is no seed-to-seed spread: no difference below is tested "
+                     "against noise.")
     ranked = []
     for k, name in enumerate(ranking):
         ranked.append(name if k == 0 else
@@ -948,7 +955,7 @@ def verdict_lines(analysis):
     lines.append("Held-out loss ranking (best first; '~' = within seed spread, '<' = beyond): "
                  + " ".join(ranked))
     vs = analysis["vs_reference"]
-    costs = {}
+    costs, recall_costs = {}, {}
     for name, comp in vs.items():
         loss, acc = comp["heldout_loss"], comp["long_range_acc"]
         what = "the vanilla RNN" if name == "VanillaRNN" else \
@@ -966,7 +973,8 @@ def verdict_lines(analysis):
             acc_text = f"recall accuracy {points:+d} points (beyond the seed spread {acc['spread'] * 100:.0f})"
         lines.append(f"{what[0].upper() + what[1:]}: {loss_text}; {acc_text}.")
         if name != "VanillaRNN":
-            costs[name] = loss["diff"] if not loss["within_noise"] else 0.0
+            costs[name] = 0.0 if loss["within_noise"] else loss["diff"]
+            recall_costs[name] = 0.0 if acc["within_noise"] else -acc["diff"]
     if costs:
         worst = max(costs, key=costs.get)
         if costs[worst] > 0:
@@ -974,6 +982,24 @@ def verdict_lines(analysis):
                          f"(+{costs[worst]:.3f} nats/char).")
         else:
             lines.append("No single gate removal raised the held-out loss beyond the seed spread.")
+        worst = max(recall_costs, key=recall_costs.get)
+        if recall_costs[worst] > 0:
+            lines.append(f"Most costly removal for long-range recall: {worst} "
+                         f"(-{recall_costs[worst] * 100:.0f} points).")
+        else:
+            lines.append("No single gate removal lowered recall accuracy beyond the seed spread.")
+    reached = [m for m in ranking if stats[m]["n_reached"]]
+    if reached:
+        by_speed = sorted(reached, key=lambda m: stats[m]["iters_to_threshold_mean"])
+        fast, slow = stats[by_speed[0]], stats[by_speed[-1]]
+        text = (f"Convergence to {analysis['threshold']:.2f} nats/char: fastest {by_speed[0]} "
+                f"({fast['iters_to_threshold_mean']:.0f} +- {fast['iters_to_threshold_std']:.0f} updates), "
+                f"slowest {by_speed[-1]} ({slow['iters_to_threshold_mean']:.0f} +- "
+                f"{slow['iters_to_threshold_std']:.0f})")
+        never = [m for m in ranking if stats[m]["n_reached"] < stats[m]["n_seeds"]]
+        lines.append(text + (f"; not reached by every seed: {', '.join(never)}." if never else "."))
+    else:
+        lines.append(f"No model reached {analysis['threshold']:.2f} nats/char within the budget.")
     chance = analysis["chance"]
     above = [m for m in analysis["recall_ranking"]
              if stats[m]["long_range_acc_mean"] - stats[m]["long_range_acc_std"] > chance]
@@ -1110,7 +1136,7 @@ def build_parser():
     parser.add_argument("--seeds", type=int, default=None,
                         help=f"number of seeds: seed, seed+1, ... (default {N_SEEDS})")
     parser.add_argument("--models", nargs="+", default=list(MODEL_NAMES), metavar="NAME",
-                        help="models to compare (default: all five: %(default)s)")
+                        help=f"models to compare, from {', '.join(MODEL_NAMES)} (default: all five)")
     parser.add_argument("--iterations", type=int, default=None,
                         help=f"language-model updates per run (default {ITERATIONS})")
     parser.add_argument("--memory-iterations", type=int, default=None,
@@ -1124,8 +1150,8 @@ def build_parser():
     parser.add_argument("--threshold", type=float, default=LOSS_THRESHOLD,
                         help="loss per character (nats) that counts as converged (default %(default)s)")
     parser.add_argument("--quick", action="store_true",
-                        help=f"a smaller study: {QUICK['iterations']} + {QUICK['memory_iterations']} "
-                             f"updates per run, delay {QUICK['delay']}")
+                        help=f"a smaller study: {QUICK['n_seeds']} seeds, {QUICK['iterations']} + "
+                             f"{QUICK['memory_iterations']} updates per run, delay {QUICK['delay']}")
     parser.add_argument("--outdir", default=OUTDIR, help="where the PNG goes (default %(default)s)")
     parser.add_argument("--show", action="store_true", help="open the figure in a window")
     return parser
@@ -1141,10 +1167,10 @@ def run(args):
         else args.memory_iterations
     delay = defaults["delay"] if args.delay is None else args.delay
     if args.seed < 0:
-        raise ValueError(f"--seed: expected a non-negative integer, got {args.seed}")
+        raise ValueError(f"seed: expected a non-negative integer, got {args.seed}")
     if n_seeds < 1:
-        raise ValueError(f"--seeds: expected at least 1 seed, got {n_seeds}")
-    _check_positive_number("--threshold", args.threshold)
+        raise ValueError(f"seeds: expected at least 1 seed, got {n_seeds}")
+    _check_positive_number("threshold", args.threshold)
     models, seeds = _validate_study_args(args.models, list(range(args.seed, args.seed + n_seeds)),
                                          iterations, memory_iterations, delay, args.hidden_size,
                                          args.learning_rate)

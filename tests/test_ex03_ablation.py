@@ -221,6 +221,9 @@ def test_verdict_follows_the_numbers():
     assert "LSTM ~ VanillaRNN < LSTMNoForgetGate" in lines
     assert "Most costly removal for the language model: LSTMNoForgetGate (+0.500" in lines
     assert "LSTMNoForgetGate" in lines.split("Recall clearly above chance")[1]
+    assert "No single gate removal lowered recall accuracy beyond the seed spread." in lines
+    assert "fastest VanillaRNN (1 +- 0 updates), slowest LSTM (58 +- 0)" in lines
+    assert "not reached by every seed: VanillaRNN, LSTMNoForgetGate." in lines
     # make the forget-gate-free model as good as the LSTM: the verdict must change with it
     for r, v in zip(results["runs"]["LSTMNoForgetGate"], (1.05, 1.1, 1.15)):
         r["heldout_loss"] = v
@@ -285,3 +288,12 @@ def test_forward_rejects_malformed_input_before_changing_state():
 def test_a_non_finite_loss_stops_training_with_advice():
     with pytest.raises(ex3.TrainingDiverged, match="nan at iteration 7; try a smaller --learning-rate"):
         ex3._check_finite_loss(float("nan"), 7, 0.1)
+
+
+def test_verdict_says_when_one_seed_gives_no_spread():
+    results = _hand_made_results()
+    for name in results["models"]:
+        results["runs"][name] = results["runs"][name][:1]
+    analysis = ex3.analyze_results(results, threshold=2.0)
+    assert all(s["heldout_loss_std"] == 0.0 for s in analysis["stats"].values())
+    assert ex3.verdict_lines(analysis)[0].startswith("With one seed there is no seed-to-seed spread")
