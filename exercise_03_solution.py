@@ -1035,6 +1035,7 @@ def visualize_comparison(results, analysis, path=None):
     x = np.arange(len(models))
     short = [SHORT_NAMES[m] for m in models]
     n_seeds = len(results["seeds"])
+    jitter = np.linspace(-0.2, 0.2, n_seeds) if n_seeds > 1 else np.zeros(1)   # seeds side by side
     fig, axes = plt.subplots(2, 2, figsize=(13, 9.5))
     fig.suptitle(f"Gate ablation: {len(models)} models x {n_seeds} seeds "
                  f"(mean; bands and error bars = +-1 std over seeds)", fontsize=13)
@@ -1063,7 +1064,7 @@ def visualize_comparison(results, analysis, path=None):
     stds = [stats[m]["heldout_loss_std"] for m in models]
     ax.bar(x, means, yerr=stds, capsize=6, color=[colors[m] for m in models], alpha=0.85)
     for k, name in enumerate(models):
-        ax.plot(np.full(n_seeds, k), [r["heldout_loss"] for r in results["runs"][name]], "k.",
+        ax.plot(k + jitter, [r["heldout_loss"] for r in results["runs"][name]], "k.",
                 markersize=5, label="single seed" if k == 0 else None)
     low = min(m - s for m, s in zip(means, stds))
     high = max(m + s for m, s in zip(means, stds))
@@ -1098,7 +1099,7 @@ def visualize_comparison(results, analysis, path=None):
     acc_std = [stats[m]["long_range_acc_std"] * 100 for m in models]
     ax.bar(x, acc, yerr=acc_std, capsize=6, color=[colors[m] for m in models], alpha=0.85)
     for k, name in enumerate(models):
-        ax.plot(np.full(n_seeds, k), [r["long_range_acc"] * 100 for r in results["runs"][name]], "k.",
+        ax.plot(k + jitter, [r["long_range_acc"] * 100 for r in results["runs"][name]], "k.",
                 markersize=5, label="single seed" if k == 0 else None)
     ax.axhline(analysis["chance"] * 100, color="r", linestyle="--", linewidth=1.2,
                label=f"chance ({analysis['chance']:.0%})")
