@@ -418,6 +418,11 @@ class RecurrentModel:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise ValueError(f"n: expected a non-negative integer, got {n!r}")
         _check_token_ids("seed_idx", [seed_idx], self.input_size)
+        if self.input_size != self.output_size:
+            raise ValueError(f"sample: expected input_size == output_size, got {self.input_size} "
+                             f"and {self.output_size}")
+        if len(state) != len(self.STATE_NAMES):
+            raise ValueError(f"state: expected {len(self.STATE_NAMES)} arrays, got {len(state)}")
         state = [_check_state(name, s, (self.hidden_size,)).reshape(1, -1)
                  for name, s in zip(self.STATE_NAMES, state)]
         rng = self.rng if rng is None else rng

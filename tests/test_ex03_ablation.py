@@ -297,3 +297,13 @@ def test_verdict_says_when_one_seed_gives_no_spread():
     analysis = ex3.analyze_results(results, threshold=2.0)
     assert all(s["heldout_loss_std"] == 0.0 for s in analysis["stats"].values())
     assert ex3.verdict_lines(analysis)[0].startswith("With one seed there is no seed-to-seed spread")
+
+
+@pytest.mark.parametrize("name", ["VanillaRNN", "LSTMNoForgetGate"])
+def test_sample_returns_valid_ids_and_is_reproducible(name):
+    model = ex3.MODELS[name](7, 5, 7, seed=2)
+    ids = model.sample(model.zero_state(), 3, 40, 0.7, np.random.default_rng(9))
+    assert len(ids) == 40 and all(isinstance(k, int) and 0 <= k < 7 for k in ids)
+    assert ids == model.sample(model.zero_state(), 3, 40, 0.7, np.random.default_rng(9))
+    with pytest.raises(ValueError, match="temperature: expected a positive number"):
+        model.sample(model.zero_state(), 3, 5, 0.0)
