@@ -1051,18 +1051,19 @@ def visualize_comparison(results, analysis, path=None):
         runs = results["runs"][name]
         train = np.array([smooth(r["train_loss"]) for r in runs])          # (seeds, iterations)
         heldout = np.array([r["heldout_curve"] for r in runs])             # (seeds, checkpoints)
-        for it, curves, style, text in ((np.arange(1, train.shape[1] + 1), train, "-", "train"),
-                                        (runs[0]["heldout_iters"], heldout, "--", "held-out")):
+        for it, curves, style in ((np.arange(1, train.shape[1] + 1), train, "-"),
+                                  (runs[0]["heldout_iters"], heldout, "--")):
             mean, std = curves.mean(axis=0), _seed_std(curves)
-            ax.plot(it, mean, style, color=colors[name], label=f"{label}, {text}")
+            ax.plot(it, mean, style, color=colors[name])
             ax.fill_between(it, mean - std, mean + std, color=colors[name], alpha=0.2, linewidth=0)
-    ax.axhline(analysis["threshold"], color="k", linestyle=":", linewidth=1,
-               label=f"threshold {analysis['threshold']:.2f}")
-    ax.set_title("Loss curves (train: smoothed per update; held-out: every "
-                 f"{EVAL_EVERY} updates)")
+    ax.axhline(analysis["threshold"], color="k", linestyle=":", linewidth=1)
+    # colours name the models in the figure legend below; this legend names the line styles
+    ax.legend([plt.Line2D([], [], color="gray", linestyle=style) for style in ("-", "--", ":")],
+              ["train (smoothed)", f"held-out (every {EVAL_EVERY} updates)",
+               f"threshold {analysis['threshold']:.2f}"], loc="upper right", fontsize=9)
+    ax.set_title("Loss curves")
     ax.set_xlabel("iteration (Adagrad update)")
     ax.set_ylabel("loss per character (nats)")
-    ax.legend(loc="upper right", fontsize=8, ncol=2)
     ax.grid(alpha=0.3)
 
     ax = axes[0, 1]
@@ -1092,11 +1093,12 @@ def visualize_comparison(results, analysis, path=None):
                     f"{s['n_reached']}/{s['n_seeds']} seeds", ha="center", fontsize=9)
         else:
             ax.text(k, budget * 0.05, "not reached", ha="center", rotation=90, fontsize=9)
+    ax.set_xlim(-0.6, len(models) - 0.4)
     ax.axhline(budget, color="gray", linestyle=":", linewidth=1, label=f"budget ({budget} iterations)")
     ax.set_ylim(0, budget * 1.15)
     ax.set_xticks(x, short)
     ax.set_title(f"Convergence: updates until smoothed training loss <= {analysis['threshold']:.2f} nats/char")
-    ax.set_ylabel("iterations (lower is faster)")
+    ax.set_ylabel("Adagrad updates (lower is faster)")
     ax.legend(loc="upper right", fontsize=9)
     ax.grid(axis="y", alpha=0.3)
 
@@ -1117,7 +1119,9 @@ def visualize_comparison(results, analysis, path=None):
     ax.legend(loc="upper left", fontsize=9, ncol=2)
     ax.grid(axis="y", alpha=0.3)
 
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    fig.legend([plt.Rectangle((0, 0), 1, 1, color=colors[m]) for m in models], short,
+               loc="lower center", ncol=len(models), fontsize=10, frameon=False)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.96))
     if path is not None:
         fig.savefig(path, dpi=110)
     return fig
