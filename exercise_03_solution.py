@@ -1201,7 +1201,7 @@ def run(args):
           f"{results['config']['n_heldout_chars']} characters; memory task: held-out recall "
           f"after {delay} distractors)")
     print(format_table(analysis))
-    print("\nSamples (temperature 0.7, after training):")
+    print(f"\nSamples (temperature {TEMPERATURE}, after training; real-word share in the table):")
     for name in analysis["ranking"]:
         text = results["runs"][name][0]["sample"][:100].replace("\n", " ")
         print(f"  {name:<17s} seed {seeds[0]}: {text!r}")
@@ -1213,7 +1213,8 @@ def run(args):
     path = os.path.join(args.outdir, "ex3_comparison.png")
     fig = visualize_comparison(results, analysis, path)
     total = sum(r["wall_time"] for runs in results["runs"].values() for r in runs)
-    print(f"\nMeasured {len(models) * len(seeds)} runs in {total:.0f} s of training. Figure saved to {path}")
+    print(f"\nMeasured held-out loss, convergence, recall and samples of {len(models) * len(seeds)} runs "
+          f"({total:.0f} s of training). Figure saved to {path}")
     if args.show:
         plt.show()
     else:
