@@ -997,10 +997,12 @@ def verdict_lines(analysis):
     if reached:
         by_speed = sorted(reached, key=lambda m: stats[m]["iters_to_threshold_mean"])
         fast, slow = stats[by_speed[0]], stats[by_speed[-1]]
-        text = (f"Convergence to {analysis['threshold']:.2f} nats/char: fastest {by_speed[0]} "
-                f"({fast['iters_to_threshold_mean']:.0f} +- {fast['iters_to_threshold_std']:.0f} updates), "
-                f"slowest {by_speed[-1]} ({slow['iters_to_threshold_mean']:.0f} +- "
-                f"{slow['iters_to_threshold_std']:.0f})")
+        text = (f"Convergence to {analysis['threshold']:.2f} nats/char: "
+                f"{'fastest' if len(by_speed) > 1 else 'only'} {by_speed[0]} "
+                f"({fast['iters_to_threshold_mean']:.0f} +- {fast['iters_to_threshold_std']:.0f} updates)")
+        if len(by_speed) > 1:
+            text += (f", slowest {by_speed[-1]} ({slow['iters_to_threshold_mean']:.0f} +- "
+                     f"{slow['iters_to_threshold_std']:.0f})")
         partial = [f"{m} {stats[m]['n_reached']}/{stats[m]['n_seeds']}" for m in ranking
                    if stats[m]["n_reached"] < stats[m]["n_seeds"]]
         lines.append(text + (f"; seeds that reached it: {', '.join(partial)}." if partial else "."))
@@ -1094,7 +1096,7 @@ def visualize_comparison(results, analysis, path=None):
         else:
             ax.text(k, budget * 0.05, "not reached", ha="center", rotation=90, fontsize=9)
     ax.set_xlim(-0.6, len(models) - 0.4)
-    ax.axhline(budget, color="gray", linestyle=":", linewidth=1, label=f"budget ({budget} iterations)")
+    ax.axhline(budget, color="gray", linestyle=":", linewidth=1, label=f"budget ({budget} updates)")
     ax.set_ylim(0, budget * 1.15)
     ax.set_xticks(x, short)
     ax.set_title(f"Convergence: updates until smoothed training loss <= {analysis['threshold']:.2f} nats/char")

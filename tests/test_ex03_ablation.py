@@ -224,6 +224,10 @@ def test_verdict_follows_the_numbers():
     assert "No single gate removal lowered recall accuracy beyond the seed spread." in lines
     assert "fastest VanillaRNN (1 +- 0 updates), slowest LSTM (58 +- 0)" in lines
     assert "seeds that reached it: VanillaRNN 2/3, LSTMNoForgetGate 0/3." in lines
+    for r in results["runs"]["LSTM"]:                   # now only the vanilla RNN converges
+        r["train_loss"] = np.full(100, 3.0)
+    lines = " ".join(ex3.verdict_lines(ex3.analyze_results(results, threshold=2.0)))
+    assert "Convergence to 2.00 nats/char: only VanillaRNN (1 +- 0 updates);" in lines
     # make the forget-gate-free model as good as the LSTM: the verdict must change with it
     for r, v in zip(results["runs"]["LSTMNoForgetGate"], (1.05, 1.1, 1.15)):
         r["heldout_loss"] = v
