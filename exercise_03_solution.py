@@ -42,8 +42,8 @@ differences that are smaller than the seed-to-seed spread.
 
 How to run
 ----------
-    python exercise_03_solution.py                 # default study, 5 models x 5 seeds, ~1.5 min
-    python exercise_03_solution.py --quick         # 5 models x 3 seeds, smaller budgets, ~10 s
+    python exercise_03_solution.py                 # default study, 5 models x 5 seeds, ~2 min
+    python exercise_03_solution.py --quick         # smoke run: 5 models x 3 seeds, small budgets, ~6 s
     python exercise_03_solution.py --seeds 10 --delay 30
     python exercise_03_solution.py --models LSTM LSTMNoForgetGate
 
