@@ -255,7 +255,7 @@ def test_cli_bad_flag_is_one_line(capsys):
 
 def test_tiny_run_writes_the_figures(tmp_path, capsys):
     argv = ["--quick", "--delays", "2", "3", "--seeds", "2", "--iterations", "15", "--hidden-size", "6",
-            "--xor-delays", "2", "--copy-delays", "2", "--outdir", str(tmp_path)]
+            "--xor-delays", "2", "--copy-delays", "2", "--copy-iterations", "15", "--outdir", str(tmp_path)]
     assert ex4.main(argv) == 0
     names = ["ex4_memory_capacity.png", "ex4_cell_state.png", "ex4_gradient_flow.png", "ex4_training_curves.png"]
     for name in names:
