@@ -1018,7 +1018,7 @@ def visualize_cell_state(cell, path, show=False):
     C, labels, phases = cell["C"], cell["token_labels"], cell["phases"]
     order = np.argsort(cell["selectivity"])[::-1]
     T, H = C.shape
-    fig = plt.figure(figsize=(max(9, 0.4 * T + 3), 9))
+    fig = plt.figure(figsize=(min(20, max(9, 0.4 * T + 3)), 9))
     grid = fig.add_gridspec(2, 2, width_ratios=[40, 1], height_ratios=[2.2, 1], hspace=0.12, wspace=0.03)
     ax_map, ax_bar = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
     ax_trace = fig.add_subplot(grid[1, 0], sharex=ax_map)
@@ -1038,9 +1038,12 @@ def visualize_cell_state(cell, path, show=False):
         ax_trace.plot(range(T), C[:, u], marker=".", label=f"C_t[{u}] (eta^2 {cell['selectivity'][u]:.2f})")
     _mark_phases(ax_trace, phases, shade=True)
     ax_trace.set_ylabel("cell state value")
-    ax_trace.set_xlabel("input token at step t (green: encoding, grey: retention, orange: retrieval)")
-    ax_trace.set_xticks(range(T))
-    ax_trace.set_xticklabels(labels, fontsize=8)
+    ax_trace.set_xlabel("input token at step t (green: encoding, grey: retention, orange: retrieval)"
+                        + (f"; every {every}th token labelled" if every > 1 else ""))
+    every = math.ceil(T / 45)                 # long delays: label every n-th token and the query
+    ticks = sorted(set(range(0, T, every)) | {T - 1})
+    ax_trace.set_xticks(ticks)
+    ax_trace.set_xticklabels([labels[t] for t in ticks], fontsize=8)
     ax_trace.set_xlim(-0.5, T - 0.5)
     ax_trace.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, fontsize=8)
     ax_trace.grid(alpha=0.3)

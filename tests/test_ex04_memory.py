@@ -261,3 +261,19 @@ def test_tiny_run_writes_the_figures(tmp_path, capsys):
     for name in names:
         assert (tmp_path / name).stat().st_size > 10_000
     assert "Summary" in capsys.readouterr().out
+
+
+def _fake_capacity(lstm, rnn):
+    delays = np.array([10, 20, 50])
+    return dict(delays=delays, chance=0.125, accuracy=dict(lstm=np.array(lstm), rnn=np.array(rnn)))
+
+
+@pytest.mark.parametrize("rnn, verdict", [
+    ([[1.0, 0.2, 0.1], [1.0, 0.3, 0.2]], "holds here"),
+    ([[1.0, 0.99, 0.97], [1.0, 0.96, 0.98]], "does not hold"),
+    ([[1.0, 0.99, 0.3], [1.0, 0.5, 0.2]], "holds only partly"),
+])
+def test_course_claim_verdicts_follow_the_numbers(rnn, verdict):
+    lines = ex4._course_claims(_fake_capacity([[1.0, 1.0, 0.9], [1.0, 1.0, 0.99]], rnn))
+    assert "does not hold here: worst LSTM seed at delays >= 50 is 0.900" in lines[0]
+    assert verdict in lines[1]
