@@ -1038,12 +1038,12 @@ def visualize_cell_state(cell, path, show=False):
         ax_trace.plot(range(T), C[:, u], marker=".", label=f"C_t[{u}] (eta^2 {cell['selectivity'][u]:.2f})")
     _mark_phases(ax_trace, phases, shade=True)
     ax_trace.set_ylabel("cell state value")
-    ax_trace.set_xlabel("input token at step t (green: encoding, grey: retention, orange: retrieval)"
-                        + (f"; every {every}th token labelled" if every > 1 else ""))
     every = math.ceil(T / 45)                 # long delays: label every n-th token and the query
     ticks = sorted(set(range(0, T, every)) | {T - 1})
     ax_trace.set_xticks(ticks)
     ax_trace.set_xticklabels([labels[t] for t in ticks], fontsize=8)
+    ax_trace.set_xlabel("input token at step t (green: encoding, grey: retention, orange: retrieval)"
+                        + (f"; every {every}th token labelled" if every > 1 else ""))
     ax_trace.set_xlim(-0.5, T - 0.5)
     ax_trace.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, fontsize=8)
     ax_trace.grid(alpha=0.3)
