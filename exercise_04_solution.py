@@ -1039,7 +1039,7 @@ def visualize_cell_state(cell, path, show=False):
     _mark_phases(ax_trace, phases, shade=True)
     ax_trace.set_ylabel("cell state value")
     every = math.ceil(T / 45)                 # long delays: label every n-th token and the query
-    ticks = sorted(set(range(0, T, every)) | {T - 1})
+    ticks = [t for t in range(0, T, every) if T - 1 - t > every // 2] + [T - 1]
     ax_trace.set_xticks(ticks)
     ax_trace.set_xticklabels([labels[t] for t in ticks], fontsize=8)
     ax_trace.set_xlabel("input token at step t (green: encoding, grey: retention, orange: retrieval)"
@@ -1061,10 +1061,12 @@ def visualize_gradient_flow(flows, path, distance, show=False):
     for ax, (stage, title) in zip(axes, [("init", "at initialisation"), ("trained", "after training")]):
         for kind, flow in flows[stage].items():
             style = MODEL_STYLE[kind]
-            ax.semilogy(flow["k"], flow["dh_norm"], color=style["color"], label=f"{style['label']}: ||dL/dh||")
+            # a norm that underflows float64 to 0 has no log: the line stops there
+            dh = np.where(flow["dh_norm"] > 0, flow["dh_norm"], np.nan)
+            ax.semilogy(flow["k"], dh, color=style["color"], label=f"{style['label']}: ||dL/dh||")
             if flow["dC_norm"] is not None:
-                ax.semilogy(flow["k"], flow["dC_norm"], color=style["color"], linestyle="--",
-                            label=f"{style['label']}: ||dL/dC||")
+                dC = np.where(flow["dC_norm"] > 0, flow["dC_norm"], np.nan)
+                ax.semilogy(flow["k"], dC, color=style["color"], linestyle="--", label=f"{style['label']}: ||dL/dC||")
         ax.set_xlabel(f"k (steps before the query step T; k = {distance + 1} is the symbol)")
         ax.set_title(f"{title} (delay {distance})")
         ax.set_ylabel("gradient norm (mean over samples, log scale)")
@@ -1307,7 +1309,8 @@ def run(args):
     for stage in ("init", "trained"):
         for kind, flow in flows[stage].items():
             parts = [("h", flow["dh_norm"])] + ([("C", flow["dC_norm"])] if flow["dC_norm"] is not None else [])
-            text = "   ".join(f"d{name}: {n[1]:.2e} -> {n[kmax]:.2e} (x{decay_per_step(n):.3f}/step)"
+            text = "   ".join(f"d{name}: {n[1]:.2e} -> {n[kmax]:.2e} "
+                               + (f"(x{decay_per_step(n):.3f}/step)" if n[kmax] > 0 else "(underflows float64)")
                                for name, n in parts)
             print(f"  {stage:7s} {MODEL_STYLE[kind]['label']:11s} {text}", flush=True)
 
