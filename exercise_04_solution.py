@@ -805,7 +805,7 @@ def evaluate_memory_capacity(delays=DELAYS, seeds=N_SEEDS, kinds=("lstm", "rnn")
                 if log is not None:
                     elapsed = time.perf_counter() - start
                     log(f"  [{done:3d}/{n_runs}] {distractors:8s} {kind:4s} delay {d:4d}  seed {seed}  "
-                        f"iters {result['iterations_run']:5d}  curriculum reached {result['reached']:4d}  "
+                        f"iters {result['iterations_run']:5d}  delay reached {result['reached']:4d}  "
                         f"held-out acc {result['final_accuracy']:.3f}  {result['seconds']:5.1f}s  "
                         f"elapsed {_clock(elapsed)}")
     return out
