@@ -9,15 +9,18 @@ import pytest
 
 import exercise_02_solution as ex2
 import exercise_03_solution as ex3
+import exercise_04_solution as ex4
 import exercise_05_solution as ex5
 import solution_01_lstm_implementation as ex1
 from gradcheck import randomize
 
 D, H, T, B = 6, 5, 7, 3
+# name -> constructor(input_size, hidden_size, output_size) of a model with clipping off
 COPIES = {
-    "exercise_02 LSTMFromScratch": ex2.LSTMFromScratch,
-    "exercise_03 LSTM": ex3.LSTM,
-    "exercise_05 LSTM": ex5.LSTM,
+    "exercise_02 LSTMFromScratch": lambda D, H, V: ex2.LSTMFromScratch(D, H, V, clip_value=None),
+    "exercise_03 LSTM": lambda D, H, V: ex3.LSTM(D, H, V, clip_value=None),
+    "exercise_04 LSTMFromScratch": lambda D, H, V: ex4.LSTMFromScratch(D, H, V, clip_norm=None),
+    "exercise_05 LSTM": lambda D, H, V: ex5.LSTM(D, H, V, clip_value=None),
 }
 
 
@@ -36,7 +39,7 @@ def test_copy_matches_exercise_1(name):
     expected_loss = reference.forward(inputs, targets, h0, C0)
     expected_dh, expected_dC = reference.backward()
 
-    copy = COPIES[name](D, H, D, seed=1, clip_value=None)
+    copy = COPIES[name](D, H, D)
     assert tuple(copy.PARAM_NAMES) == reference.PARAM_NAMES
     for param in reference.PARAM_NAMES:
         getattr(copy, param)[...] = getattr(reference, param)
