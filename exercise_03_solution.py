@@ -75,13 +75,15 @@ HIDDEN_SIZE = 32
 SEQ_LENGTH = 25
 BATCH_SIZE = 16           # parallel streams through the training text
 LEARNING_RATE = 0.1       # Adagrad, as in Exercise 1
-ITERATIONS = 300          # language-model updates per run: near the held-out minimum, since
-                          # the 3,100-character training text is overfit soon after
+ITERATIONS = 700          # language-model updates per run: near the full LSTM's held-out minimum
+                          # (2-seed scan: lowest mean at 700, within 0.035 of it from 500 to 850);
+                          # the 5,514-character training text is overfit after that
 CLIP_VALUE = 5.0          # elementwise gradient clipping to [-5, 5], as the course teaches
 HELDOUT_FRACTION = 0.1    # the last 10% of the text is never trained on
 EVAL_EVERY = 25           # held-out loss is measured every 25 updates
 LOSS_THRESHOLD = 2.0      # nats/char; "converged" = smoothed training loss first at or below it
-                          # (a unigram model of the corpus scores 2.87, uniform guessing ln 39 = 3.66)
+                          # (a unigram model of the corpus scores 2.87, uniform guessing ln 41 = 3.71;
+                          # see unigram_loss_per_char)
 SMOOTHING = 0.05          # EMA weight of the newest iteration in the smoothed training loss
 # Memory task: recall the first symbol after `delay` distractors.
 DELAY = 20
@@ -149,6 +151,43 @@ of the shop reached all the way to the bridge. Nora counted the steps to the sch
 more, and there were forty. She wrote the number in her notebook, closed it, and walked \
 up the hill in the snow, while the river went on below the ice, slow and dark and patient, \
 carrying the year away to the sea.
+
+When Nora was older she went to work at the mill with her uncle. The mill was old and \
+loud, and the great wheel turned in the water from the first light of the day until the \
+evening. Her uncle showed her how the water pushed the wheel, how the wheel turned the \
+stones, and how the stones made flour for the bread. He said that a mill is a way of \
+asking the river to work for the town, and that the river always answers, but only in \
+its own time. Nora wrote down how fast the wheel turned in each season. It turned fast in \
+the spring, when the water was high, and slow in the summer, when the water was low.
+
+One day a man came from the city with a long coat and a box of papers. He said that the \
+town should build a new bridge, a wide bridge for trucks, and that the old stone bridge \
+was too small and too slow for the modern world. The people of the town met in the school \
+to talk about it. Some said that a new bridge would bring work and money. Others said \
+that the old bridge was the heart of the town, and that a heart is not something you \
+replace because it is small. The baker said nothing for a long time, and then he said \
+that bread is also small and slow, and that nobody wants to live without it.
+
+Nora stood up and read from her notebook. She read the number of boats that crossed \
+under the bridge each week, the number of people who walked over it each morning, and \
+the days when the river had risen almost to the top of the arch. She said that the old \
+bridge had stood through every flood in her notebook, and that the town should learn \
+what the bridge knew before it decided to forget it. The room was quiet. Then the man \
+from the city asked if he could read the notebook, and Nora gave it to him.
+
+He read it that night in the small hotel by the square, and in the morning he walked to \
+the bridge and counted the steps to the school himself. There were forty. He came back \
+to the school and said that the town did not need a wide bridge in the middle, but a \
+small road around the hill for the trucks, and that the old bridge should stay as it \
+was. The people of the town were surprised, and the baker laughed and gave him a loaf \
+of bread for the road home.
+
+Years later, when Nora was a teacher in the school on the hill, she asked her own class \
+the old question about the river. What does a river remember, and what does it forget? \
+A small boy with cold hands said that the river forgets the water, because the water \
+always leaves, but that it remembers the shape of the bank, because the bank stays. \
+Nora wrote his answer on the board, and under it she wrote the date, and the number of \
+steps from the bridge to the school, which was still forty.
 """
 
 
@@ -174,6 +213,16 @@ def split_corpus(text, heldout_fraction=HELDOUT_FRACTION):
     ids = np.array([char_to_id[ch] for ch in text])
     n_heldout = int(len(ids) * heldout_fraction)
     return chars, ids[:-n_heldout], ids[-n_heldout:]
+
+
+def unigram_loss_per_char(text):
+    """Loss per character (nats) of a unigram model fitted to `text` and scored on it:
+    the entropy -sum_c p(c) ln p(c) of the character frequencies. A language model that
+    only learned which characters are common scores this; below it, the model uses context.
+    """
+    counts = np.unique(list(text), return_counts=True)[1]
+    p = counts / counts.sum()
+    return float(-(p * np.log(p)).sum())
 
 
 def real_word_share(sample, text):
@@ -1161,7 +1210,10 @@ def build_parser():
     parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE,
                         help="Adagrad learning rate (default %(default)s)")
     parser.add_argument("--threshold", type=float, default=LOSS_THRESHOLD,
-                        help="loss per character (nats) that counts as converged (default %(default)s)")
+                        help="loss per character (nats) that counts as converged (default %(default)s; "
+                             f"on the built-in text a unigram model scores "
+                             f"{unigram_loss_per_char(DEFAULT_CORPUS):.2f}, uniform guessing "
+                             f"ln {len(set(DEFAULT_CORPUS))} = {math.log(len(set(DEFAULT_CORPUS))):.2f})")
     parser.add_argument("--quick", action="store_true",
                         help=f"a smaller study: {QUICK['n_seeds']} seeds, {QUICK['iterations']} + "
                              f"{QUICK['memory_iterations']} updates per run, delay {QUICK['delay']}")

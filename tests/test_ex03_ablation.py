@@ -129,6 +129,14 @@ def test_real_word_share_counts_corpus_words_of_three_letters_or_more():
     assert np.isnan(ex3.real_word_share("a b to", "the river"))
 
 
+def test_unigram_loss_is_the_entropy_of_the_character_frequencies():
+    assert ex3.unigram_loss_per_char("abab") == pytest.approx(np.log(2))      # uniform over 2
+    assert ex3.unigram_loss_per_char("aaab") == pytest.approx(-(0.75 * np.log(0.75) + 0.25 * np.log(0.25)))
+    assert ex3.unigram_loss_per_char("aaaa") == 0.0
+    # a real text sits between "knows nothing" (uniform) and "knows the text" (0)
+    assert 0.0 < ex3.unigram_loss_per_char(ex3.DEFAULT_CORPUS) < np.log(len(set(ex3.DEFAULT_CORPUS)))
+
+
 def test_memory_batch_asks_for_the_first_symbol_at_the_query_only():
     inputs, targets = ex3.make_memory_batch(np.random.default_rng(0), 50, delay=7)
     K, N = ex3.N_RECALL_SYMBOLS, ex3.N_DISTRACTOR_SYMBOLS
