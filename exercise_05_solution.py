@@ -139,6 +139,43 @@ of the shop reached all the way to the bridge. Nora counted the steps to the sch
 more, and there were forty. She wrote the number in her notebook, closed it, and walked \
 up the hill in the snow, while the river went on below the ice, slow and dark and patient, \
 carrying the year away to the sea.
+
+When Nora was older she went to work at the mill with her uncle. The mill was old and \
+loud, and the great wheel turned in the water from the first light of the day until the \
+evening. Her uncle showed her how the water pushed the wheel, how the wheel turned the \
+stones, and how the stones made flour for the bread. He said that a mill is a way of \
+asking the river to work for the town, and that the river always answers, but only in \
+its own time. Nora wrote down how fast the wheel turned in each season. It turned fast in \
+the spring, when the water was high, and slow in the summer, when the water was low.
+
+One day a man came from the city with a long coat and a box of papers. He said that the \
+town should build a new bridge, a wide bridge for trucks, and that the old stone bridge \
+was too small and too slow for the modern world. The people of the town met in the school \
+to talk about it. Some said that a new bridge would bring work and money. Others said \
+that the old bridge was the heart of the town, and that a heart is not something you \
+replace because it is small. The baker said nothing for a long time, and then he said \
+that bread is also small and slow, and that nobody wants to live without it.
+
+Nora stood up and read from her notebook. She read the number of boats that crossed \
+under the bridge each week, the number of people who walked over it each morning, and \
+the days when the river had risen almost to the top of the arch. She said that the old \
+bridge had stood through every flood in her notebook, and that the town should learn \
+what the bridge knew before it decided to forget it. The room was quiet. Then the man \
+from the city asked if he could read the notebook, and Nora gave it to him.
+
+He read it that night in the small hotel by the square, and in the morning he walked to \
+the bridge and counted the steps to the school himself. There were forty. He came back \
+to the school and said that the town did not need a wide bridge in the middle, but a \
+small road around the hill for the trucks, and that the old bridge should stay as it \
+was. The people of the town were surprised, and the baker laughed and gave him a loaf \
+of bread for the road home.
+
+Years later, when Nora was a teacher in the school on the hill, she asked her own class \
+the old question about the river. What does a river remember, and what does it forget? \
+A small boy with cold hands said that the river forgets the water, because the water \
+always leaves, but that it remembers the shape of the bank, because the bank stays. \
+Nora wrote his answer on the board, and under it she wrote the date, and the number of \
+steps from the bridge to the school, which was still forty.
 """
 
 
