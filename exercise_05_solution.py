@@ -34,7 +34,7 @@ output layer and the weight gradients are each a single operation outside the ti
 
 How to run
 ----------
-    python exercise_05_solution.py               # the comparison, 5 seeds, 1-2 minutes
+    python exercise_05_solution.py               # the comparison, 5 seeds, about 2 minutes
     python exercise_05_solution.py --quick       # a short comparison, about 10 seconds
     python exercise_05_solution.py --benchmark   # ms per training step, H 64-512, B 1-64, T 50
     python exercise_05_solution.py --text my.txt --hidden-size 64 --iterations 500
@@ -71,7 +71,7 @@ HIDDEN_SIZE = 128
 SEQ_LENGTH = 25
 BATCH_SIZE = 16           # parallel streams through the text
 LEARNING_RATE = 0.1
-ITERATIONS = 400          # the held-out loss bottoms out around 200; longer runs only memorise
+ITERATIONS = 700          # held-out minimum near 250-330 (LSTM, GRU), 450 or later (matched GRU)
 QUICK = dict(hidden_size=64, iterations=120, seeds=3)
 TEMPERATURE = 0.7
 CLIP_VALUE = 5.0          # elementwise gradient clipping range [-5, 5], as the course teaches
@@ -139,6 +139,43 @@ of the shop reached all the way to the bridge. Nora counted the steps to the sch
 more, and there were forty. She wrote the number in her notebook, closed it, and walked \
 up the hill in the snow, while the river went on below the ice, slow and dark and patient, \
 carrying the year away to the sea.
+
+When Nora was older she went to work at the mill with her uncle. The mill was old and \
+loud, and the great wheel turned in the water from the first light of the day until the \
+evening. Her uncle showed her how the water pushed the wheel, how the wheel turned the \
+stones, and how the stones made flour for the bread. He said that a mill is a way of \
+asking the river to work for the town, and that the river always answers, but only in \
+its own time. Nora wrote down how fast the wheel turned in each season. It turned fast in \
+the spring, when the water was high, and slow in the summer, when the water was low.
+
+One day a man came from the city with a long coat and a box of papers. He said that the \
+town should build a new bridge, a wide bridge for trucks, and that the old stone bridge \
+was too small and too slow for the modern world. The people of the town met in the school \
+to talk about it. Some said that a new bridge would bring work and money. Others said \
+that the old bridge was the heart of the town, and that a heart is not something you \
+replace because it is small. The baker said nothing for a long time, and then he said \
+that bread is also small and slow, and that nobody wants to live without it.
+
+Nora stood up and read from her notebook. She read the number of boats that crossed \
+under the bridge each week, the number of people who walked over it each morning, and \
+the days when the river had risen almost to the top of the arch. She said that the old \
+bridge had stood through every flood in her notebook, and that the town should learn \
+what the bridge knew before it decided to forget it. The room was quiet. Then the man \
+from the city asked if he could read the notebook, and Nora gave it to him.
+
+He read it that night in the small hotel by the square, and in the morning he walked to \
+the bridge and counted the steps to the school himself. There were forty. He came back \
+to the school and said that the town did not need a wide bridge in the middle, but a \
+small road around the hill for the trucks, and that the old bridge should stay as it \
+was. The people of the town were surprised, and the baker laughed and gave him a loaf \
+of bread for the road home.
+
+Years later, when Nora was a teacher in the school on the hill, she asked her own class \
+the old question about the river. What does a river remember, and what does it forget? \
+A small boy with cold hands said that the river forgets the water, because the water \
+always leaves, but that it remembers the shape of the bank, because the bank stays. \
+Nora wrote his answer on the board, and under it she wrote the date, and the number of \
+steps from the bridge to the school, which was still forty.
 """
 
 
@@ -1288,7 +1325,7 @@ def visualize_comparison(results, analysis, path):
     time per iteration (box plot over all iterations and seeds); parameters by block.
     """
     cfg, models, runs = results["config"], results["models"], results["runs"]
-    fig, axes = plt.subplots(2, 2, figsize=(14, 10.5))
+    fig, axes = plt.subplots(2, 2, figsize=(14, 11.5))
     ax_iter, ax_time, ax_box, ax_params = axes.ravel()
     window = max(1, cfg["iterations"] // 25)
     for key, rs in runs.items():
@@ -1308,15 +1345,16 @@ def visualize_comparison(results, analysis, path):
     for ax in (ax_iter, ax_time):
         ax.axhline(cfg["chance_loss"], color="grey", linestyle=":", label=f"uniform guess, ln V = {cfg['chance_loss']:.2f}")
         ax.set_ylabel("loss (nats per character)")
-        ax.set_ylim(0, cfg["chance_loss"] * 1.45)          # headroom for the legend
+        ax.set_ylim(0, cfg["chance_loss"] * 1.45)          # room for the early spikes above ln V
         ax.grid(alpha=0.3)
     n_seeds = len(cfg["seeds"])
     ax_iter.set(xlabel="iteration", title=f"Loss per iteration: training (mean of the last {window}) "
                                           f"and held-out\n(mean +- std over {n_seeds} seeds)")
-    ax_iter.legend(fontsize=8, loc="upper right", ncol=2)
+    # legends below the axes: early spikes above ln V reach the top corners (--quick)
+    ax_iter.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
     ax_time.set(xlabel="wall-clock training time (s, mean over seeds)",
                 title=f"Training loss against training time\n(mean of the last {window} iterations, +- std over seeds)")
-    ax_time.legend(fontsize=8, loc="upper right")
+    ax_time.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
 
     keys = list(runs)
     data = [1e3 * np.concatenate([r["seconds"] for r in runs[key]]) for key in keys]
