@@ -37,3 +37,11 @@ def test_script_answers_help(script):
     result = subprocess.run([sys.executable, os.path.join(ROOT, script), "--help"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "--quick" in result.stdout and "--seed" in result.stdout
+
+
+def test_scripts_ship_the_same_built_in_corpus():
+    import solution_01_lstm_implementation as ex1
+    for script in present_scripts()[1:]:
+        module = __import__(script[:-3])
+        if hasattr(module, "DEFAULT_CORPUS"):
+            assert module.DEFAULT_CORPUS == ex1.DEFAULT_CORPUS, f"{script} ships a different corpus"
