@@ -886,13 +886,14 @@ def run(args):
           f"H={args.hidden_size}, T={args.seq_length}, batch {args.batch_size}, Adagrad lr {args.learning_rate}, "
           f"{iterations} iterations")
     print(f"initial loss should be about ln {V} = {math.log(V):.2f} nats/char")
-    untrained = generate_text(model, chars, char_to_id[text[0]], SUMMARY_SAMPLE_LENGTH, args.temperature, args.seed)
+    untrained = generate_text(model, chars, char_to_id[text[0]], SUMMARY_SAMPLE_LENGTH - 1, args.temperature,
+                              args.seed)
 
     history = train(model, train_ids, iterations, args.seq_length, args.learning_rate, args.batch_size,
                     heldout_ids=heldout_ids, log_every=max(1, iterations // 10), temperature=args.temperature,
                     id_to_char=chars)
 
-    sample = generate_text(model, chars, char_to_id[text[0]], SUMMARY_SAMPLE_LENGTH, args.temperature, args.seed)
+    sample = generate_text(model, chars, char_to_id[text[0]], SUMMARY_SAMPLE_LENGTH - 1, args.temperature, args.seed)
     summary = summarize_run(history, text, split, untrained, sample, args.seq_length * args.batch_size)
     figure = os.path.join(args.outdir, "ex1_loss_curve.png")
     plot_loss_curve(history, V, summary["unigram_entropy"], figure,
