@@ -813,7 +813,10 @@ class _ArgumentParser(argparse.ArgumentParser):
 def build_parser():
     parser = _ArgumentParser(
         prog=os.path.basename(__file__),
-        description="Exercise 1: an LSTM from scratch in NumPy, trained as a character-level language model.")
+        description="Exercise 1: an LSTM from scratch in NumPy, trained as a character-level language model.",
+        epilog="Runs the 'hello' sanity check, then trains on the text (the last 10%% held out) with progress "
+               "lines and samples, and prints a summary with the real-word share of a sample; saves "
+               "ex1_loss_curve.png under --outdir.")
     parser.add_argument("--seed", type=int, default=SEED, help="seeds initialisation and sampling (default %(default)s)")
     parser.add_argument("--iterations", type=int, default=None,
                         help=f"training iterations (default {ITERATIONS}, or {QUICK_ITERATIONS} with --quick)")
@@ -852,13 +855,13 @@ def run_gradcheck(seed):
 def run(args):
     """The demo. Returns the exit code."""
     for name in ("hidden_size", "seq_length", "batch_size"):
-        _check_positive_int(name.replace("_", "-"), getattr(args, name))
+        _check_positive_int("--" + name.replace("_", "-"), getattr(args, name))
     if args.iterations is not None:
-        _check_positive_int("iterations", args.iterations)
+        _check_positive_int("--iterations", args.iterations)
     if not args.learning_rate > 0:
-        raise ValueError(f"learning-rate: expected a positive number, got {args.learning_rate!r}")
+        raise ValueError(f"--learning-rate: expected a positive number, got {args.learning_rate!r}")
     if not args.temperature > 0:
-        raise ValueError(f"temperature: expected a positive number, got {args.temperature!r}")
+        raise ValueError(f"--temperature: expected a positive number, got {args.temperature!r}")
     if args.gradcheck:
         return run_gradcheck(args.seed)
     if args.text is None:
@@ -868,7 +871,7 @@ def run(args):
             with open(args.text, encoding="utf-8") as handle:
                 text = handle.read()
         except (OSError, UnicodeDecodeError) as err:
-            raise ValueError(f"text: cannot read {args.text!r} as UTF-8 text ({err.__class__.__name__})") from None
+            raise ValueError(f"--text: cannot read {args.text!r} as UTF-8 text ({err.__class__.__name__})") from None
         source = args.text
     validate_text(text, args.seq_length)
     split = heldout_split(len(text))

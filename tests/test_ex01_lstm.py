@@ -334,13 +334,13 @@ def _one_line_error(capsys, argv, code=2):
 
 
 @pytest.mark.parametrize("argv,fragment", [
-    (["--hidden-size", "0"], "hidden-size: expected a positive integer, got 0"),
-    (["--temperature", "0"], "temperature: expected a positive number, got 0.0"),
-    (["--learning-rate", "-1"], "learning-rate: expected a positive number"),
-    (["--iterations", "0"], "iterations: expected a positive integer, got 0"),
+    (["--hidden-size", "0"], "--hidden-size: expected a positive integer, got 0"),
+    (["--temperature", "0"], "--temperature: expected a positive number, got 0.0"),
+    (["--learning-rate", "-1"], "--learning-rate: expected a positive number"),
+    (["--iterations", "0"], "--iterations: expected a positive integer, got 0"),
     (["--iterations", "ten"], "argument --iterations: invalid int value: 'ten'"),
     (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
-    (["--text", "/no/such/file.txt"], "text: cannot read '/no/such/file.txt'"),
+    (["--text", "/no/such/file.txt"], "--text: cannot read '/no/such/file.txt'"),
 ])
 def test_cli_bad_input_prints_one_line_and_exits_2(capsys, argv, fragment):
     assert fragment in _one_line_error(capsys, argv)
