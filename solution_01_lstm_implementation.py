@@ -814,7 +814,7 @@ def build_parser():
     parser = _ArgumentParser(
         prog=os.path.basename(__file__),
         description="Exercise 1: an LSTM from scratch in NumPy, trained as a character-level language model.",
-        epilog="Runs the 'hello' sanity check, then trains on the text (the last 10%% held out) with progress "
+        epilog="Runs the 'hello' sanity check, then trains on the text (the last 10% held out) with progress "
                "lines and samples, and prints a summary with the real-word share of a sample; saves "
                "ex1_loss_curve.png under --outdir.")
     parser.add_argument("--seed", type=int, default=SEED, help="seeds initialisation and sampling (default %(default)s)")
