@@ -556,7 +556,7 @@ def train(model, data_ids, iterations, seq_length, learning_rate, batch_size=1, 
         data_ids: (N,) int array, the text as token ids.
         iterations, seq_length, learning_rate, batch_size: as named; positive.
         heldout_ids: (M,) int array of held-out text, scored with `evaluate` every
-            log_every iterations (and at the end), or None. When given, the parameters
+            log_every iterations and after the last one, or None. When given, the parameters
             with the lowest held-out loss are restored at the end (early stopping), since
             a small text is soon memorised and the held-out loss then rises again.
         log_every: print a progress line (and a sample if id_to_char is given) every this
@@ -608,7 +608,8 @@ def train(model, data_ids, iterations, seq_length, learning_rate, batch_size=1, 
             smooth[n] = running
             train_seconds += time.perf_counter() - step_start
 
-            if log_every and ((n + 1) % log_every == 0 or n + 1 == iterations):
+            checkpoint = n + 1 == iterations or (log_every and (n + 1) % log_every == 0)
+            if checkpoint:
                 rate = (n + 1) * T * B / train_seconds
                 eta = train_seconds / (n + 1) * (iterations - n - 1)
                 line = f"iter {n + 1}/{iterations}  loss/char {running:.2f}"
@@ -621,6 +622,8 @@ def train(model, data_ids, iterations, seq_length, learning_rate, batch_size=1, 
                     if heldout[-1][1] < best_loss:
                         best_loss = heldout[-1][1]
                         best_params = {name: getattr(model, name).copy() for name in model.PARAM_NAMES}
+                if not log_every:
+                    continue
                 log(f"{line}  {rate / 1000:.1f}k chars/s  eta {format_eta(eta)}")
                 if id_to_char is not None:
                     ids = model.sample(h[0], C[0], int(data_ids[pos[0] + T]), sample_length, temperature)

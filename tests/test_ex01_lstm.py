@@ -224,6 +224,14 @@ def test_early_stopping_restores_the_best_heldout_weights():
     assert ex1.evaluate(model, heldout_ids) == pytest.approx(best, rel=1e-12)
 
 
+def test_heldout_is_scored_at_the_end_even_without_logging():
+    chars, char_to_id = ex1.build_vocab(ex1.DEFAULT_CORPUS)
+    ids = np.array([char_to_id[c] for c in ex1.DEFAULT_CORPUS])
+    model = ex1.LSTMFromScratch(len(chars), 8, len(chars), seed=0)
+    history = ex1.train(model, ids[:1000], 5, 10, 0.1, batch_size=2, heldout_ids=ids[-200:], log=None)
+    assert [it for it, _ in history["heldout"]] == [5]
+
+
 # ---------------------------------------------------------------- sampling and Adagrad
 def test_sampling_returns_valid_ids_and_is_reproducible():
     model = small_model()
