@@ -1,7 +1,7 @@
 """Exercise 1: an LSTM built from scratch in NumPy, trained as a character-level language model.
 
 The exercise: fill in the course file exercise_01_build_lstm.py (TODO 1-28): the weights, the forward
-pass, backpropagation through time (BPTT) with clipping, and the update. Then check that the LSTM
+pass, backpropagation through time (BPTT) with clipping, and the update; then check that the LSTM
 learns "hellohello..." and, here, English text. Each line that answers a TODO ends with "(TODO n)":
 `grep -n "TODO 20)" solution_01_lstm_implementation.py` finds the answer to TODO 20.
 
@@ -19,13 +19,10 @@ Shapes: Wf, Wi, Wc, Wo (H, H+D); bf, bi, bc, bo (H,); Wy (V, H); by (V,). One se
 array of ids with (H,) states; a batch is (T, B) with (B, H) states, through the same code. A target
 of -1 marks a step that is not scored (Exercise 4's memory tasks score only the last step).
 
-Run:
-    python solution_01_lstm_implementation.py                  # the demo, about 15 s
-    python solution_01_lstm_implementation.py --quick          # about 5 s
-    python solution_01_lstm_implementation.py --gradcheck      # backward against finite differences
-    python solution_01_lstm_implementation.py --check my_exercise_01.py   # grade your own LSTM
-The demo runs the course's "hello" check, then trains on a built-in English text (the last 10% held
-out), prints progress lines with samples and a summary, and saves outputs/ex1_loss_curve.png.
+Run `python solution_01_lstm_implementation.py` (about 15 s; --quick about 5 s): a gradient check, the
+course's "hello" check, then a language model on a built-in English text with its last 10% held out,
+with progress lines, samples and a summary; it saves outputs/ex1_loss_curve.png. With --check FILE it
+grades the LSTMFromScratch in your own exercise file, TODO by TODO.
 """
 
 import argparse
@@ -324,8 +321,8 @@ def gradient_check(model, inputs, targets, h_prev, C_prev, eps=1e-5):
         model.clip_value = saved_clip
 
 def random_gradcheck_case(seed, D=5, H=4, V=6, T=6, batch_size=None):
-    """A model with every parameter drawn from N(0, 0.5^2) (gates unsaturated, gradients of order
-    0.1), random ids and random states. Returns (model, inputs, targets, h_prev, C_prev)."""
+    """(model, inputs, targets, h_prev, C_prev): every parameter drawn from N(0, 0.5^2), so that gates
+    are not saturated and gradients are of order 0.1, with random ids and states."""
     rng = np.random.default_rng(seed)
     model = LSTMFromScratch(D, H, V, seed=seed)
     for name in model.PARAM_NAMES:
@@ -343,58 +340,31 @@ def format_eta(seconds):
     seconds = int(round(seconds))
     return f"{seconds // 60}:{seconds % 60:02d}"
 
-def test_lstm(iterations=100, hidden_size=10, learning_rate=0.01, seq_length=5, seed=SEED, log=print):
-    """The course's sanity run, driven as its stub drives it: learn to continue "hellohellohello".
-    Windows of seq_length characters walk through the text, carrying h and C from each window to the
-    next (h = lstm.h_states[-1].copy()), and start again from zero states when the text runs out.
-    Returns {'losses': (iterations,) nats summed over each window, 'sample': 'h' + 14 characters}."""
-    iterations = check_int("iterations", iterations)
-    text = "hellohellohello"
-    chars = sorted(set(text))                                    # e, h, l, o: V = 4
-    ids = [chars.index(ch) for ch in text]
-    lstm = LSTMFromScratch(len(chars), hidden_size, len(chars), seed=seed)
-    losses, pos = np.empty(iterations), len(ids)
-    for n in range(iterations):
-        if pos + seq_length + 1 > len(ids):                      # the text ran out: start again
-            h, C, pos = np.zeros(hidden_size), np.zeros(hidden_size), 0
-        losses[n] = lstm.forward(ids[pos:pos + seq_length], ids[pos + 1:pos + seq_length + 1], h, C)
-        lstm.backward()
-        lstm.update_weights(learning_rate)
-        h, C = lstm.h_states[-1].copy(), lstm.C_states[-1].copy()
-        pos += seq_length
-    zeros = np.zeros(hidden_size)
-    sample = "h" + "".join(chars[k] for k in lstm.sample(zeros, zeros, chars.index("h"), 14, 0.5))
-    if log:
-        log(f"hello check: loss {losses[0]:.4f} -> {losses[-1]:.4f} nats per {seq_length}-character window "
-            f"(uniform guess {seq_length * math.log(4):.4f}) in {iterations} iterations; sample {sample!r}")
-    return {"losses": losses, "sample": sample}
-
 def train(model, data_ids, iterations, seq_length, learning_rate, batch_size=1, heldout_ids=None,
           log_every=0, id_to_char=None, temperature=TEMPERATURE, log=print):
     """Truncated BPTT with Adagrad. The text is cut into batch_size equal streams, one per batch row;
     each iteration reads the next seq_length characters of every stream, carrying h and C from window
-    to window (the gradient stops at the window edge), and all streams restart from zero states when
-    they run out.
-    Args:
-        data_ids: (N,) int ids, N > batch_size * seq_length.
-        heldout_ids: (M,) ids, M >= 2, scored by `evaluate` every log_every iterations and after the
-            last; the weights with the lowest held-out loss are restored at the end (early stopping).
-        log_every: a progress line (and a sample, given id_to_char) every this many iterations; 0: none.
+    to window (h = lstm.h_states[-1]; the gradient stops at the window edge), and all streams restart
+    from zero states when they run out.
+    data_ids: (N,) ids, N > batch_size * seq_length. heldout_ids: (M,) ids, M >= 2, scored every
+    log_every iterations and after the last; the weights with the lowest held-out loss are restored at
+    the end (early stopping). log_every: a progress line (and a sample, given id_to_char); 0: none.
     Returns {'loss_per_char', 'smooth_loss': (iterations,) nats per character; 'heldout': a list of
-    (iteration, held-out loss per character); 'seconds': time spent in training steps}.
-    Raises TrainingDiverged if the loss becomes NaN or inf.
-    """
+    (iteration, held-out loss per character); 'seconds' spent in training steps}.
+    Raises TrainingDiverged if the loss becomes NaN or inf."""
     iterations, T, B = (check_int(name, value) for name, value in
                         (("iterations", iterations), ("seq_length", seq_length), ("batch_size", batch_size)))
-    learning_rate, log_every = check_float("learning_rate", learning_rate), check_int("log_every", log_every, 0)
+    learning_rate = check_float("learning_rate", learning_rate)
+    log_every = check_int("log_every", log_every, low=0)
     data_ids = check_ids("data_ids", data_ids, model.input_size)
     if len(data_ids) < B * T + 1:
-        raise ValueError(f"data_ids: expected batch_size * seq_length + 1 = {B * T + 1} ids, got {len(data_ids)}")
+        raise ValueError(f"data_ids: expected batch_size * seq_length + 1 = {B * T + 1} ids or more, "
+                         f"got {len(data_ids)}")
     if heldout_ids is not None and len(check_ids("heldout_ids", heldout_ids, model.input_size)) < 2:
         raise ValueError(f"heldout_ids: expected at least 2 ids, got {len(heldout_ids)}")
     L = (len(data_ids) - 1) // B                                 # characters per stream
     streams_in = data_ids[:B * L].reshape(B, L).T                # (L, B): column b is stream b
-    streams_out = data_ids[1:B * L + 1].reshape(B, L).T          # the next character of each
+    streams_out = data_ids[1:B * L + 1].reshape(B, L).T          # the character after each one
     losses, smooth, pos = np.empty(iterations), np.empty(iterations), L
     running = math.log(model.output_size)                        # a uniform guess, nats per character
     heldout, best, seconds = [], (math.inf, {}), 0.0
@@ -405,8 +375,8 @@ def train(model, data_ids, iterations, seq_length, learning_rate, batch_size=1, 
                 pos, h, C = 0, np.zeros((B, model.hidden_size)), np.zeros((B, model.hidden_size))
             losses[n] = model.forward(streams_in[pos:pos + T], streams_out[pos:pos + T], h, C) / (T * B)
             if not np.isfinite(losses[n]):
-                raise TrainingDiverged(f"the loss became {losses[n]} at iteration {n + 1}; try a smaller "
-                                       f"--learning-rate (now {learning_rate})")
+                raise TrainingDiverged(f"the training loss became {losses[n]} at iteration {n + 1}; "
+                                       f"try a smaller learning rate (now {learning_rate})")
             model.backward()
             model.update_weights(learning_rate)
             h, C, pos = model.h_states[-1], model.C_states[-1], pos + T
@@ -417,6 +387,9 @@ def train(model, data_ids, iterations, seq_length, learning_rate, batch_size=1, 
             line = f"iter {n + 1}/{iterations}  loss/char {running:.2f}"
             if heldout_ids is not None:
                 heldout.append((n + 1, evaluate(model, heldout_ids)))
+                if not np.isfinite(heldout[-1][1]):
+                    raise TrainingDiverged(f"the held-out loss became {heldout[-1][1]} at iteration {n + 1}; "
+                                           f"try a smaller learning rate (now {learning_rate})")
                 line += f"  held-out {heldout[-1][1]:.2f}"
                 if heldout[-1][1] < best[0]:
                     best = (heldout[-1][1], {p: getattr(model, p).copy() for p in model.PARAM_NAMES})
@@ -429,6 +402,21 @@ def train(model, data_ids, iterations, seq_length, learning_rate, batch_size=1, 
     for name, value in best[1].items():
         getattr(model, name)[...] = value
     return {"loss_per_char": losses, "smooth_loss": smooth, "heldout": heldout, "seconds": seconds}
+
+def test_lstm(iterations=100, hidden_size=10, learning_rate=0.01, seed=SEED, log=print):
+    """The course's sanity run: learn to continue "hellohellohello" in windows of 5 characters, with h
+    and C carried from window to window, as the stub's driver does (it is `train` with one stream).
+    Returns {'losses': (iterations,) nats per character, 'sample': 'h' and 14 sampled characters}."""
+    chars = ["e", "h", "l", "o"]
+    lstm = LSTMFromScratch(len(chars), hidden_size, len(chars), seed=seed)
+    ids = [chars.index(ch) for ch in "hellohellohello"]
+    history = train(lstm, ids, iterations, seq_length=5, learning_rate=learning_rate, log=None)
+    zeros = np.zeros(hidden_size)
+    sample = "h" + "".join(chars[k] for k in lstm.sample(zeros, zeros, chars.index("h"), 14, 0.5))
+    if log:
+        log(f"hello check: loss/char {history['loss_per_char'][0]:.3f} -> {history['loss_per_char'][-1]:.4f} "
+            f"(uniform guess ln 4 = {math.log(4):.3f}) in {iterations} iterations; sample {sample!r}")
+    return {"losses": history["loss_per_char"], "sample": sample}
 
 # ---- Analysis --------------------------------------------------------------------------------------
 def evaluate(model, data_ids):
@@ -444,62 +432,57 @@ def real_word_share(sample, corpus):
     words = [w for w in re.findall(r"[a-z]+", sample.lower()) if len(w) >= 3]
     return (sum(w in vocabulary for w in words) / len(words) if words else 0.0), len(words)
 
-def unigram_entropy(data_ids, vocab_size):
-    """Entropy of the character frequencies in nats: the loss of the best memoryless model."""
-    p = np.bincount(data_ids, minlength=vocab_size) / len(data_ids)
-    return float(-(p[p > 0] * np.log(p[p > 0])).sum())
-
-def run_demo(text, iterations, hidden_size, seq_length, batch_size, learning_rate, temperature, seed, log=print):
-    """The hello check, then a character-level language model on `text`, its last 10% held out.
-    Returns a dict of what was measured, which `print_summary` and `plot_loss_curve` read."""
-    errors = gradient_check(*random_gradcheck_case(seed))
-    log(f"gradient check on a random model (T=6, D=5, H=4, V=6): largest relative error {max(errors.values()):.1e}"
-        f" ({'PASS' if max(errors.values()) <= 1e-7 else 'FAIL'}: the tolerance is 1e-7)")
+def run_demo(iterations, hidden_size, seq_length, batch_size, learning_rate, temperature, seed, log=print):
+    """A gradient check, the hello check, then a character-level language model on DEFAULT_CORPUS with
+    its last 10% held out. Returns what was measured, for `print_summary` and `plot_loss_curve`."""
+    worst = max(gradient_check(*random_gradcheck_case(seed)).values())
+    log(f"gradient check (a random model, T=6, D=5, H=4, V=6): largest relative error {worst:.1e}, "
+        f"{'PASS' if worst <= 1e-7 else 'FAIL'} at tolerance 1e-7")
     hello = test_lstm(iterations=300, learning_rate=0.1, seed=seed, log=log)
-    chars = sorted(set(text))
-    ids = np.searchsorted(chars, list(text))                     # chars is sorted: each one's index
-    split, V = len(text) - max(2, int(len(text) * HELDOUT_FRACTION)), len(chars)
+    text, chars = DEFAULT_CORPUS, sorted(set(DEFAULT_CORPUS))
+    ids = np.searchsorted(chars, list(text))                     # chars is sorted: each character's index
+    split, V = len(text) - int(len(text) * HELDOUT_FRACTION), len(chars)
     model = LSTMFromScratch(V, hidden_size, V, seed=seed)
     log(f"\ntraining on {split} characters ({len(text) - split} held out), {V} distinct; H={hidden_size}, "
         f"T={seq_length}, batch {batch_size}, Adagrad lr {learning_rate}, {iterations} iterations; the first "
         f"loss should be near ln {V} = {math.log(V):.2f} nats/char")
-    history = train(model, ids[:split], iterations, seq_length, learning_rate, batch_size, heldout_ids=ids[split:],
-                    log_every=max(1, iterations // 10), id_to_char=chars, temperature=temperature, log=log)
-    zeros = np.zeros(hidden_size)                                # 2,000 characters from the text's first one
+    history = train(model, ids[:split], iterations, seq_length, learning_rate, batch_size,
+                    heldout_ids=ids[split:], log_every=max(1, iterations // 10), id_to_char=chars,
+                    temperature=temperature, log=log)
+    zeros = np.zeros(hidden_size)                                # 2,000 characters from the text's first
     sample = text[0] + "".join(chars[k] for k in model.sample(zeros, zeros, ids[0], 1999, temperature,
                                                               np.random.default_rng(seed)))
     best_at, best = min(history["heldout"], key=lambda pair: pair[1])
-    return {"gradcheck": errors, "hello": hello, "history": history, "V": V, "train_chars": split, "best_at": best_at,
-            "best_heldout": best, "final_heldout": history["heldout"][-1][1], "sample": sample,
-            "unigram": unigram_entropy(ids[:split], V), "words": real_word_share(sample, text)}
+    return {"gradcheck_error": worst, "hello": hello, "history": history, "V": V, "hidden_size": hidden_size,
+            "best_at": best_at, "best_heldout": best, "final_heldout": history["heldout"][-1][1],
+            "sample": sample, "real_words": real_word_share(sample, text)}
 
 # ---- Printing and plotting -------------------------------------------------------------------------
 def print_summary(r, figure):
     """Print the end-of-run summary from `run_demo`'s dict."""
     h, n = r["history"], len(r["history"]["loss_per_char"])
-    print(f"\nsummary\n  training loss/char {h['loss_per_char'][0]:.2f} -> {h['smooth_loss'][-1]:.2f} (moving "
-          f"average); uniform guess {math.log(r['V']):.2f}, character frequencies alone {r['unigram']:.2f}")
-    rose = r["final_heldout"] > 1.05 * r["best_heldout"]
-    print(f"  held-out loss/char: lowest {r['best_heldout']:.2f} at iteration {r['best_at']} (these weights are "
-          f"kept), {r['final_heldout']:.2f} at {n}{': it rose as the model memorised its text' if rose else ''}")
-    print(f"  {n} iterations in {h['seconds']:.1f} s ({1000 * h['seconds'] / n:.1f} ms each); real words (3+ "
-          f"letters, found in the text) in a {len(r['sample'])}-character sample: {r['words'][0]:.0%} of "
-          f"{r['words'][1]}")
+    rose = ": it rose, the model memorising its text" if r["final_heldout"] > 1.05 * r["best_heldout"] else ""
+    print(f"\nsummary\n  training loss/char {h['loss_per_char'][0]:.2f} -> {h['smooth_loss'][-1]:.2f} "
+          f"(moving average; a uniform guess scores {math.log(r['V']):.2f})")
+    print(f"  held-out loss/char: lowest {r['best_heldout']:.2f} at iteration {r['best_at']} (these weights "
+          f"are kept), {r['final_heldout']:.2f} at {n}{rose}")
+    share, words = r["real_words"]
+    print(f"  {n} iterations in {h['seconds']:.1f} s ({1000 * h['seconds'] / n:.1f} ms each); real words "
+          f"(3+ letters, found in the text) in a {len(r['sample'])}-character sample: {share:.0%} of {words}")
     print(f"  sample: {r['sample'][:300]!r}\n  figure: {figure}")
 
-def plot_loss_curve(r, path, title):
-    """Save the training curve, its two baselines and the held-out loss as a PNG at `path`."""
+def plot_loss_curve(r, path):
+    """Save the training curve, the uniform-guess line and the held-out loss as a PNG at `path`."""
     h, V = r["history"], r["V"]
     fig, ax = plt.subplots(figsize=(8, 5))
     steps = np.arange(1, len(h["loss_per_char"]) + 1)
-    ax.plot(steps, h["loss_per_char"], color="tab:blue", alpha=0.25, lw=0.8, label="training loss of each window")
+    ax.plot(steps, h["loss_per_char"], color="tab:blue", alpha=0.25, lw=0.8, label="training loss per window")
     ax.plot(steps, h["smooth_loss"], color="tab:blue", lw=2, label="training loss, moving average")
     ax.axhline(math.log(V), color="gray", ls="--", lw=1, label=f"uniform guess, ln {V} = {math.log(V):.2f}")
-    ax.axhline(r["unigram"], color="tab:orange", ls=":", lw=1.5, label=f"character frequencies alone {r['unigram']:.2f}")
     ax.plot(*zip(*h["heldout"]), "o-", color="tab:red", lw=1.5, ms=4, label="held-out text (last 10%)")
-    ax.plot(r["best_at"], r["best_heldout"], "*", color="black", ms=14, zorder=5, label="weights kept (lowest held-out)")
-    ax.set(xlabel="training iteration", ylabel="cross-entropy (nats per character)", title=title,
-           ylim=(0, math.log(V) * 1.15))
+    ax.plot(r["best_at"], r["best_heldout"], "*", color="black", ms=14, zorder=5, label="weights kept")
+    ax.set(xlabel="training iteration", ylabel="loss (nats per character)", ylim=(0, 1.15 * math.log(V)),
+           title=f"Exercise 1: LSTM (H={r['hidden_size']}) on the built-in text")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8.5, frameon=False)
     fig.tight_layout()
@@ -507,35 +490,41 @@ def plot_loss_curve(r, path, title):
     plt.close(fig)
 
 # ---- --check: grade a learner's own LSTMFromScratch against this one, TODO by TODO -----------------
-STEP_ITEMS = [  # (TODO, what the learner's model holds after one forward/backward step, the equation)
+STEP_ITEMS = [  # (TODO, what a model holds after forward and backward on one step, the equation to check)
     ("6", "inputs_cache", "inputs_cache[t] is the one-hot x_t; concat = np.concatenate([h_prev, x_t])"),
-    ("7", "f_gates", "f_t = sigmoid(Wf @ concat + bf)"), ("8", "i_gates", "i_t = sigmoid(Wi @ concat + bi)"),
-    ("9", "C_tilde_cache", "C_tilde = tanh(Wc @ concat + bc)"), ("10", "C_states", "C_t = f_t * C_prev + i_t * C_tilde"),
-    ("11", "o_gates", "o_t = sigmoid(Wo @ concat + bo)"), ("12", "h_states", "h_t = o_t * tanh(C_t)"),
-    ("13-14", "y_probs", "y_t = softmax(Wy @ h_t + by) = exp(z - max z) / sum(exp(z - max z))"),
+    ("7", "f_gates", "f_t = sigmoid(Wf @ concat + bf)"),
+    ("8", "i_gates", "i_t = sigmoid(Wi @ concat + bi)"),
+    ("9", "C_tilde_cache", "C_tilde = tanh(Wc @ concat + bc)"),
+    ("10", "C_states", "C_t = f_t * C_prev + i_t * C_tilde"),
+    ("11", "o_gates", "o_t = sigmoid(Wo @ concat + bo)"),
+    ("12", "h_states", "h_t = o_t * tanh(C_t)"),
+    ("13-14", "y_probs", "y_t = softmax(Wy @ h_t + by), as exp(z - max z) / sum(exp(z - max z))"),
     ("15", "loss", "loss += -ln y_t[target_t], summed over the steps"),
     ("16-17", "dWy dby", "dy = y_t - onehot(target_t); dWy += np.outer(dy, h_t); dby += dy"),
-    ("18-19", "dWo", "dh = Wy.T @ dy + dh_next; do = dh * tanh(C_t); dWo += np.outer(do * o_t * (1 - o_t), concat)"),
+    ("18-19", "dWo", "dh = Wy.T @ dy + dh_next; do = dh * tanh(C_t); "
+                     "dWo += np.outer(do * o_t * (1 - o_t), concat)"),
     ("20-21", "dWc", "dC = dh * o_t * (1 - tanh(C_t)**2) + dC_next; dC_tilde = dC * i_t; "
                      "dWc += np.outer(dC_tilde * (1 - C_tilde**2), concat)"),
     ("22", "dWi", "di = dC * C_tilde; dWi += np.outer(di * i_t * (1 - i_t), concat)"),
     ("23", "dWf", "df = dC * C_prev; dWf += np.outer(df * f_t * (1 - f_t), concat)"),
-    ("19-23", "dbo dbc dbi dbf", "a bias takes its gradient after the nonlinearity's derivative, as its weights "
-                                 "do: dbf += df * f_t * (1 - f_t), not df (the stub's pre-written lines)"),
+    ("19-23", "dbo dbc dbi dbf", "a bias takes the gradient after the nonlinearity, as its weights do: "
+                                 "dbf += df * f_t * (1 - f_t), not df as in the stub's pre-written lines"),
     ("24", "dC_next", "dC_next = dC * f_t"),
-    ("26", "dh_next", "dh_next = (Wf.T @ dzf + Wi.T @ dzi + Wc.T @ dzc + Wo.T @ dzo)[:H], dz before the nonlinearity"),
+    ("26", "dh_next", "dh_next = (Wf.T @ dzf + Wi.T @ dzi + Wc.T @ dzc + Wo.T @ dzo)[:H], dz as in 19-23"),
 ]
 CACHES = ["inputs_cache", "h_states", "C_states", "f_gates", "i_gates", "C_tilde_cache", "o_gates", "y_probs"]
 
 def _value(model, returned, name, shape):
-    """What a model holds as `name` (or returned under it) as an array of `shape`; None if there is no
+    """A model's `name` (returned by it, or an attribute) as an array of `shape`, or None if it has no
     such value of that size. Caches may be arrays, lists of vectors or dicts keyed by step."""
     value = returned.get(name, getattr(model, name, None))
-    if isinstance(value, dict):
-        value = [value[k] for k in sorted(value)]
+    value = [value[k] for k in sorted(value)] if isinstance(value, dict) else value
     with contextlib.suppress(TypeError, ValueError):
         value = np.asarray(value, dtype=np.float64)
         return value.reshape(shape) if value.size == math.prod(shape) else None
+
+def _same(theirs, ours):
+    return theirs is not None and np.allclose(theirs, ours, rtol=1e-6, atol=1e-9)
 
 def check_attempt(path, seed=SEED):
     """Run the LSTMFromScratch of the learner's file beside this one, with the same parameters, ids and
@@ -548,13 +537,12 @@ def check_attempt(path, seed=SEED):
             source = handle.read().splitlines()
     except (OSError, UnicodeDecodeError) as err:
         raise ValueError(f"--check: cannot read {path!r} ({err.__class__.__name__})") from None
-    rows, D, H, V = [], 5, 4, 6
     spec = importlib.util.spec_from_file_location("learner_attempt", path)
-    module = importlib.util.module_from_spec(spec)
+    module, rows = importlib.util.module_from_spec(spec), []
 
     def run(todo, what, call):
-        """call() with the learner's printing silenced. Their exception becomes a FAIL row at the TODO
-        comment nearest above the line of their file that raised it."""
+        """call() with the learner's printing silenced; their exception becomes a FAIL row at the
+        TODO comment nearest above the line of their file that raised it."""
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 return call(), True
@@ -562,80 +550,83 @@ def check_attempt(path, seed=SEED):
             lines = [f.lineno for f in traceback.extract_tb(err.__traceback__) if f.filename == spec.origin]
             todos = re.findall(r"TODO\s*(\d+)", "\n".join(source[:lines[-1]])) if lines else []
             rows.append((todos[-1] if todos else todo, what, False, (f"line {lines[-1]}: " if lines else "")
-                         + f"{err.__class__.__name__}: {err}", "the error happened here"))
+                         + f"{err.__class__.__name__}: {err}", "your code raised this error at that line"))
             return None, False
 
     def both(ins, tgs):
-        """Forward and backward in both models: ({name: ours}, {name: theirs}), theirs None if it raised."""
+        """Forward and backward in both models: ({name: ours}, {name: theirs}); theirs None if it raised."""
         ours_out = {"loss": ours.forward(ins, tgs, h0, C0)}
         ours_out["dh_next"], ours_out["dC_next"] = ours.backward()
-        ret, ok = run("6-27", f"forward, backward on {len(ins)} step(s)", lambda: (
-            theirs.forward(ins, tgs, h0.copy(), C0.copy()), theirs.backward()))
+        ret, ok = run("6-27", f"forward, backward on {len(ins)} step(s)",
+                      lambda: (theirs.forward(ins, tgs, h0.copy(), C0.copy()), theirs.backward()))
         names = list(ours_out) + CACHES + ["d" + name for name in ours.PARAM_NAMES]
         shapes = {n: np.shape(ours_out[n] if n in ours_out else getattr(ours, n)) for n in names}
         returned = dict(zip(ours_out, (ret[0],) + tuple(ret[1] or ()))) if ok else {}
         return ({n: _value(ours, ours_out, n, shapes[n]) for n in names},
                 {n: _value(theirs, returned, n, shapes[n]) for n in names} if ok else None)
 
-    def compare(todo, names, ours_, theirs_, hint, what=None):
-        diff = max(np.inf if theirs_[n] is None else float(np.abs(theirs_[n] - ours_[n]).max()) for n in names)
-        ok = all(theirs_[n] is not None and np.allclose(theirs_[n], ours_[n], rtol=1e-6, atol=1e-9) for n in names)
-        what = what or ", ".join(names)
-        rows.append((todo, what, ok, f"max diff {diff:.1e}" if diff < np.inf else "missing or wrong shape", hint))
+    def compare(todo, what, names, ours_, theirs_, hint):
+        diff = max(np.inf if theirs_[n] is None else np.abs(theirs_[n] - ours_[n]).max() for n in names)
+        rows.append((todo, what, all(_same(theirs_[n], ours_[n]) for n in names),
+                     "missing or wrong shape" if diff == np.inf else f"max diff {diff:.1e}", hint))
 
     _, ok = run("-", "import your file", lambda: spec.loader.exec_module(module))
-    if ok and not hasattr(module, "LSTMFromScratch"):
-        rows.append(("-", "class LSTMFromScratch", False, "not defined in the file", "name the class as the stub does"))
-    theirs, ok = run("1-5", f"LSTMFromScratch({D}, {H}, {V})", lambda: module.LSTMFromScratch(D, H, V)) \
-        if not rows else (None, False)
+    Theirs = getattr(module, "LSTMFromScratch", None)
+    if ok and Theirs is None:
+        rows.append(("-", "class LSTMFromScratch", False, "not in the file", "name it as the stub does"))
+    theirs, ok = run("1-5", "LSTMFromScratch(5, 4, 6)", lambda: Theirs(5, 4, 6)) if Theirs else (None, False)
     if not ok:
         return rows
-    ours = LSTMFromScratch(D, H, V, seed=seed)
+    ours, inputs, targets, h0, C0 = random_gradcheck_case(seed)     # D=5, H=4, V=6, random parameters
     start = {name: _value(theirs, {}, name, getattr(ours, name).shape) for name in ours.PARAM_NAMES}
-    wrong = [name for name in ours.PARAM_NAMES if start[name] is None or np.shape(getattr(theirs, name))
-             != getattr(ours, name).shape or name[0] == "b" and not np.array_equal(start[name], getattr(ours, name))]
-    rows.append(("1-5", "parameter shapes, starting biases", not wrong, " ".join(wrong), "Wf, Wi, Wc, Wo (H, H+D); "
-                 "bf = np.ones(H); bi, bc, bo = np.zeros(H); Wy (V, H); by = np.zeros(V)"))
+    fresh = {name: getattr(LSTMFromScratch(5, 4, 6), name) for name in ours.PARAM_NAMES}
+    wrong = [name for name in ours.PARAM_NAMES if np.shape(getattr(theirs, name, None)) != fresh[name].shape
+             or name[0] == "b" and not np.array_equal(start[name], fresh[name])]
+    rows.append(("1-5", "parameter shapes, starting biases", not wrong, " ".join(wrong), "Wf, Wi, Wc, Wo (H, "
+                 "H+D); bf = np.ones(H); bi, bc, bo = np.zeros(H); Wy (V, H); by = np.zeros(V)"))
     if any(value is None for value in start.values()):
         return rows
-    rng = np.random.default_rng(seed)
     for name in ours.PARAM_NAMES:                               # the same random parameters in both
-        getattr(ours, name)[...] = rng.normal(0.0, 0.5, getattr(ours, name).shape)
         setattr(theirs, name, getattr(ours, name).reshape(np.shape(getattr(theirs, name))).copy())
-    inputs, targets = rng.integers(0, D, 6).tolist(), rng.integers(0, V, 6).tolist()
-    h0, C0 = rng.normal(0, 0.5, H), rng.normal(0, 0.5, H)
+    inputs, targets = inputs.tolist(), targets.tolist()
     for steps, ins, tgs in ((1, inputs[:1], targets[:1]), (6, inputs, targets), (30, [0] * 30, [1] * 30)):
         ours_, theirs_ = both(ins, tgs)
-        if theirs_ and steps == 1:                               # each TODO on its own
+        if theirs_ is None:                                      # their error is reported once
+            break
+        if steps == 1:                                           # each TODO on its own
             for todo, names, hint in STEP_ITEMS:
-                compare(todo, names.split(), ours_, theirs_, hint)
-        elif theirs_ and steps == 6:                             # what flows back from step t+1
-            compare("18, 20", list(ours_), ours_, theirs_, "dh = Wy.T @ dy + dh_next; dC = ... + dC_next",
-                    "everything above, over 6 steps")
-        elif theirs_:                                            # dby[1] is near -25 before clipping
-            compare("27", ["d" + n for n in ours.PARAM_NAMES], ours_, theirs_, "np.clip(grad, -5, 5, out=grad)",
-                    "gradients over 30 steps, clipped to [-5, 5]")
-    # The update: two steps from fresh memory with known gradients d, compared with two rules.
-    model, ok = run("28", "a fresh LSTMFromScratch", lambda: module.LSTMFromScratch(D, H, V))
+                compare(todo, names.replace(" ", ", "), names.split(), ours_, theirs_, hint)
+            if not any(_same(theirs_[gate], ours_[gate]) for gate in CACHES[3:7]):   # f, i, C_tilde, o
+                rows[-len(STEP_ITEMS)] = ("6", "concat", False, "no gate matches", STEP_ITEMS[0][2])
+        elif steps == 6:                                         # what flows back from step t+1
+            compare("18, 20", "everything above, over 6 steps", list(ours_), ours_, theirs_,
+                    "dh = Wy.T @ dy + dh_next; dC = dh * o_t * (1 - tanh(C_t)**2) + dC_next")
+        else:                                                    # dby[1] is near -25 before clipping
+            compare("27", "gradients over 30 steps, clipped", ["d" + n for n in ours.PARAM_NAMES], ours_,
+                    theirs_, "np.clip(grad, -5, 5, out=grad) for each of the ten gradients")
+    # The update: two steps from a fresh model with the same known gradients d, against two rules.
+    model, ok = run("28", "a fresh LSTMFromScratch", lambda: Theirs(5, 4, 6))
     for name in ours.PARAM_NAMES if ok else ():
         setattr(model, name, getattr(ours, name).reshape(np.shape(getattr(model, name))).copy())
         setattr(model, "d" + name, getattr(ours, "d" + name).reshape(np.shape(getattr(model, name))).copy())
     if ok and run("28", "update_weights(0.1), twice", lambda: [model.update_weights(0.1) for _ in "12"])[1]:
-        rules = {"Adagrad, as the solution": lambda p, d: p - 0.1 * d / np.sqrt(d * d + 1e-8)
-                 - 0.1 * d / np.sqrt(2 * d * d + 1e-8), "plain SGD, as the stub says": lambda p, d: p - 0.2 * d}
-        found = [rule for rule, step in rules.items() if all(np.allclose(_value(model, {}, n, getattr(ours, n).shape),
-                 step(getattr(ours, n), getattr(ours, "d" + n)), rtol=1e-6, atol=1e-9) for n in ours.PARAM_NAMES)]
-        rows.append(("28", "update_weights(learning_rate)", bool(found), found[0] if found else "neither rule",
-                     "Adagrad: memory += d**2; param -= lr * d / np.sqrt(memory + 1e-8), or SGD: param -= lr * d"))
+        rules = {"Adagrad, as the solution": lambda p, d: p - 0.1 * d * (1 / np.sqrt(d * d + 1e-8)
+                                                                          + 1 / np.sqrt(2 * d * d + 1e-8)),
+                 "plain SGD, as the stub says": lambda p, d: p - 0.2 * d}
+        after = {name: _value(model, {}, name, getattr(ours, name).shape) for name in ours.PARAM_NAMES}
+        found = [rule for rule, step in rules.items()
+                 if all(_same(after[n], step(getattr(ours, n), getattr(ours, "d" + n))) for n in after)]
+        rows.append(("28", "update_weights(learning_rate)", bool(found), found[0] if found else "neither",
+                     "Adagrad: memory += d**2; p -= lr * d / np.sqrt(memory + 1e-8), or SGD: p -= lr * d"))
     return rows
 
 def print_check(rows, path):
     """Print `check_attempt`'s rows as a checklist with a hint under each failure; return the exit code."""
     print(f"checking LSTMFromScratch in {path} against the solution (D=5, H=4, V=6, the same parameters)")
     for todo, what, ok, detail, hint in rows:
-        print(f"  {'ok' if ok else 'FAIL':<4}  TODO {todo:<7} {what:<40} {detail}")
+        print(f"  {'ok' if ok else 'FAIL':<4}  TODO {todo:<7} {what:<36} {detail}")
         if not ok:
-            print(f"{' ' * 20}{hint}")
+            print(f"{'':20}{hint}")
     failed = sum(not row[2] for row in rows)
     print(f"all {len(rows)} items match" if not failed else
           f"{failed} of {len(rows)} items fail: fix the first FAIL first, as later items use its result")
@@ -660,19 +651,21 @@ def prepare_outdir(path, flag="--outdir"):
     return path
 
 def build_parser():
-    p = OneLineErrorParser(prog=os.path.basename(__file__), description="Exercise 1: an LSTM from scratch in "
-                           "NumPy, trained as a character-level language model.", epilog="Prints a gradient check, "
-                           "the hello check, progress lines with samples and a summary; saves ex1_loss_curve.png.")
-    p.add_argument("--seed", type=int, default=SEED, help="seeds initialisation and sampling (default %(default)s)")
+    p = OneLineErrorParser(prog=os.path.basename(__file__),
+                           description="Exercise 1: an LSTM from scratch in NumPy, trained as a "
+                           "character-level language model.",
+                           epilog="Prints a gradient check, the hello check, progress lines with samples and "
+                           "a summary; saves ex1_loss_curve.png under --outdir.")
+    p.add_argument("--seed", type=int, default=SEED, help="seeds initial weights and sampling (default 0)")
     p.add_argument("--iterations", type=int, help=f"training iterations (default {ITERATIONS})")
     p.add_argument("--quick", action="store_true", help=f"a short run ({QUICK_ITERATIONS} iterations)")
-    p.add_argument("--hidden-size", type=int, default=HIDDEN_SIZE, help="hidden units H (default %(default)s)")
-    p.add_argument("--seq-length", type=int, default=SEQ_LENGTH, help="characters per BPTT window (default %(default)s)")
-    p.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="parallel streams (default %(default)s)")
-    p.add_argument("--learning-rate", type=float, default=LEARNING_RATE, help="Adagrad step (default %(default)s)")
-    p.add_argument("--temperature", type=float, default=TEMPERATURE, help="sampling temperature (default %(default)s)")
+    p.add_argument("--hidden-size", type=int, default=HIDDEN_SIZE, help="hidden units (default %(default)s)")
+    p.add_argument("--seq-length", type=int, default=SEQ_LENGTH, help="window length T (default %(default)s)")
+    p.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="text streams (default %(default)s)")
+    p.add_argument("--learning-rate", type=float, default=LEARNING_RATE, help="Adagrad step (default 0.1)")
+    p.add_argument("--temperature", type=float, default=TEMPERATURE, help="for samples (default %(default)s)")
     p.add_argument("--outdir", default=OUTDIR, help="where the figure is saved (default %(default)s)")
-    p.add_argument("--check", metavar="FILE", help="grade the LSTMFromScratch in your exercise file, TODO by TODO")
+    p.add_argument("--check", metavar="FILE", help="grade the LSTMFromScratch in your exercise file")
     p.add_argument("--show", action="store_true", help="also open the figure in a window")
     return p
 
@@ -682,14 +675,16 @@ def run(args):
         return print_check(check_attempt(args.check, args.seed), args.check)
     hidden = check_int("--hidden-size", args.hidden_size, high=MAX_SIZE)
     batch = check_int("--batch-size", args.batch_size, high=MAX_SIZE)
-    seq_length = check_int("--seq-length", args.seq_length, high=(len(DEFAULT_CORPUS) * 9 // 10 - 1) // batch)
-    iterations = check_int("--iterations", args.iterations or (QUICK_ITERATIONS if args.quick else ITERATIONS),
-                           high=10 ** 7)
+    train_chars = len(DEFAULT_CORPUS) - int(len(DEFAULT_CORPUS) * HELDOUT_FRACTION)
+    seq_length = check_int("--seq-length", args.seq_length, high=max(1, (train_chars - 1) // batch))
+    default_iterations = QUICK_ITERATIONS if args.quick else ITERATIONS
+    iterations = check_int("--iterations", default_iterations if args.iterations is None else args.iterations,
+                           high=10 ** 6)
     learning_rate = check_float("--learning-rate", args.learning_rate)
     temperature = check_float("--temperature", args.temperature)
     figure = os.path.join(prepare_outdir(args.outdir), "ex1_loss_curve.png")
-    results = run_demo(DEFAULT_CORPUS, iterations, hidden, seq_length, batch, learning_rate, temperature, args.seed)
-    plot_loss_curve(results, figure, f"Exercise 1: LSTM (H={hidden}) on the built-in text")
+    results = run_demo(iterations, hidden, seq_length, batch, learning_rate, temperature, args.seed)
+    plot_loss_curve(results, figure)
     print_summary(results, figure)
     if args.show:
         plt.show()
@@ -715,79 +710,61 @@ The river town woke slowly in the cold morning. A baker opened the door of his s
 loaves of bread on the long wooden table by the window. The smell of warm bread drifted down the street, \
 past the old stone bridge and the small green boats that waited by the water. A girl with a red scarf \
 walked to the school on the hill, and she stopped on the bridge to watch the river carry the last leaves \
-of the year towards the sea.
-
-Her name was Nora, and she liked to count things. She counted the boats, the birds on the roof of the \
-mill, and the steps that led from the bridge to the school. There were forty steps. On some days there \
-were forty one, because she lost count when a friend called her name. Her teacher said that counting was \
-the start of all science, and that a good question was worth more than a quick answer. Nora kept her \
-questions in a small blue notebook, and every evening she read them again by the light of the kitchen \
-lamp.
-
-In the spring the river rose and the water came up to the road. The people of the town carried sand in \
-heavy bags and built a low wall along the bank. The baker gave bread to everyone who worked on the wall, \
-and the children carried water and warm tea. When the rain stopped, the river went down again, and the \
-town was quiet and tired and glad. Nora wrote in her notebook that water always finds the lowest place, \
-and that people find each other when the water is high.
-
-In the summer the days were long and the light stayed late over the hills. The children swam in the slow \
-part of the river, where the water was clear and the stones were smooth and round. Old men sat on the \
-bench near the bridge and talked about the weather, the price of bread, and the years when the winters \
-were colder. A cat slept on the warm wall of the mill, and nobody asked it to move. Nora walked along the \
-bank with her notebook and wrote down the names of the plants, the colours of the stones, and the time \
-when the first star came out at night.
-
-In the autumn the wind turned and the leaves fell into the river again. The school on the hill opened its \
-doors, and the teacher asked the children to write about something they had learned. Nora wrote about the \
-river. She wrote that it was never the same river, because the water was always new, but that the town \
-remembered it as one river, because the town remembered the bridge, the mill, the boats and the steps. She \
-wrote that memory is what keeps a thing the same when all of its parts have changed.
-
-The teacher read the story to the class and asked what they thought. One boy said that the river was just \
-water and that was all. Another girl said that the river was the sound it made at night. Nora said that \
-the river was the way the water went, and the way the town walked beside it. The teacher smiled and wrote \
-a new question on the board: what does a river remember, and what does it forget? The children thought \
-about it for a long time, and nobody gave a quick answer.
-
-In the winter the river froze at the edges and the boats were pulled up onto the bank. The baker baked \
-more bread than ever, because the cold made people hungry, and the smell of the shop reached all the way \
-to the bridge. Nora counted the steps to the school once more, and there were forty. She wrote the number \
-in her notebook, closed it, and walked up the hill in the snow, while the river went on below the ice, \
-slow and dark and patient, carrying the year away to the sea.
-
-When Nora was older she went to work at the mill with her uncle. The mill was old and loud, and the great \
-wheel turned in the water from the first light of the day until the evening. Her uncle showed her how the \
-water pushed the wheel, how the wheel turned the stones, and how the stones made flour for the bread. He \
-said that a mill is a way of asking the river to work for the town, and that the river always answers, but \
-only in its own time. Nora wrote down how fast the wheel turned in each season. It turned fast in the \
-spring, when the water was high, and slow in the summer, when the water was low.
-
-One day a man came from the city with a long coat and a box of papers. He said that the town should build \
-a new bridge, a wide bridge for trucks, and that the old stone bridge was too small and too slow for the \
-modern world. The people of the town met in the school to talk about it. Some said that a new bridge would \
-bring work and money. Others said that the old bridge was the heart of the town, and that a heart is not \
-something you replace because it is small. The baker said nothing for a long time, and then he said that \
-bread is also small and slow, and that nobody wants to live without it.
-
-Nora stood up and read from her notebook. She read the number of boats that crossed under the bridge each \
-week, the number of people who walked over it each morning, and the days when the river had risen almost \
-to the top of the arch. She said that the old bridge had stood through every flood in her notebook, and \
-that the town should learn what the bridge knew before it decided to forget it. The room was quiet. Then \
-the man from the city asked if he could read the notebook, and Nora gave it to him.
-
-He read it that night in the small hotel by the square, and in the morning he walked to the bridge and \
-counted the steps to the school himself. There were forty. He came back to the school and said that the \
-town did not need a wide bridge in the middle, but a small road around the hill for the trucks, and that \
-the old bridge should stay as it was. The people of the town were surprised, and the baker laughed and \
-gave him a loaf of bread for the road home.
-
-Years later, when Nora was a teacher in the school on the hill, she asked her own class the old question \
-about the river. What does a river remember, and what does it forget? A small boy with cold hands said \
-that the river forgets the water, because the water always leaves, but that it remembers the shape of the \
-bank, because the bank stays. Nora wrote his answer on the board, and under it she wrote the date, and the \
-number of steps from the bridge to the school, which was still forty.
-"""
-
+of the year towards the sea.\n\nHer name was Nora, and she liked to count things. She counted the boats, \
+the birds on the roof of the mill, and the steps that led from the bridge to the school. There were forty \
+steps. On some days there were forty one, because she lost count when a friend called her name. Her \
+teacher said that counting was the start of all science, and that a good question was worth more than a \
+quick answer. Nora kept her questions in a small blue notebook, and every evening she read them again by \
+the light of the kitchen lamp.\n\nIn the spring the river rose and the water came up to the road. The \
+people of the town carried sand in heavy bags and built a low wall along the bank. The baker gave bread to \
+everyone who worked on the wall, and the children carried water and warm tea. When the rain stopped, the \
+river went down again, and the town was quiet and tired and glad. Nora wrote in her notebook that water \
+always finds the lowest place, and that people find each other when the water is high.\n\nIn the summer \
+the days were long and the light stayed late over the hills. The children swam in the slow part of the \
+river, where the water was clear and the stones were smooth and round. Old men sat on the bench near the \
+bridge and talked about the weather, the price of bread, and the years when the winters were colder. A cat \
+slept on the warm wall of the mill, and nobody asked it to move. Nora walked along the bank with her \
+notebook and wrote down the names of the plants, the colours of the stones, and the time when the first \
+star came out at night.\n\nIn the autumn the wind turned and the leaves fell into the river again. The \
+school on the hill opened its doors, and the teacher asked the children to write about something they had \
+learned. Nora wrote about the river. She wrote that it was never the same river, because the water was \
+always new, but that the town remembered it as one river, because the town remembered the bridge, the \
+mill, the boats and the steps. She wrote that memory is what keeps a thing the same when all of its parts \
+have changed.\n\nThe teacher read the story to the class and asked what they thought. One boy said that \
+the river was just water and that was all. Another girl said that the river was the sound it made at \
+night. Nora said that the river was the way the water went, and the way the town walked beside it. The \
+teacher smiled and wrote a new question on the board: what does a river remember, and what does it forget? \
+The children thought about it for a long time, and nobody gave a quick answer.\n\nIn the winter the river \
+froze at the edges and the boats were pulled up onto the bank. The baker baked more bread than ever, \
+because the cold made people hungry, and the smell of the shop reached all the way to the bridge. Nora \
+counted the steps to the school once more, and there were forty. She wrote the number in her notebook, \
+closed it, and walked up the hill in the snow, while the river went on below the ice, slow and dark and \
+patient, carrying the year away to the sea.\n\nWhen Nora was older she went to work at the mill with her \
+uncle. The mill was old and loud, and the great wheel turned in the water from the first light of the day \
+until the evening. Her uncle showed her how the water pushed the wheel, how the wheel turned the stones, \
+and how the stones made flour for the bread. He said that a mill is a way of asking the river to work for \
+the town, and that the river always answers, but only in its own time. Nora wrote down how fast the wheel \
+turned in each season. It turned fast in the spring, when the water was high, and slow in the summer, when \
+the water was low.\n\nOne day a man came from the city with a long coat and a box of papers. He said that \
+the town should build a new bridge, a wide bridge for trucks, and that the old stone bridge was too small \
+and too slow for the modern world. The people of the town met in the school to talk about it. Some said \
+that a new bridge would bring work and money. Others said that the old bridge was the heart of the town, \
+and that a heart is not something you replace because it is small. The baker said nothing for a long time, \
+and then he said that bread is also small and slow, and that nobody wants to live without it.\n\nNora \
+stood up and read from her notebook. She read the number of boats that crossed under the bridge each week, \
+the number of people who walked over it each morning, and the days when the river had risen almost to the \
+top of the arch. She said that the old bridge had stood through every flood in her notebook, and that the \
+town should learn what the bridge knew before it decided to forget it. The room was quiet. Then the man \
+from the city asked if he could read the notebook, and Nora gave it to him.\n\nHe read it that night in \
+the small hotel by the square, and in the morning he walked to the bridge and counted the steps to the \
+school himself. There were forty. He came back to the school and said that the town did not need a wide \
+bridge in the middle, but a small road around the hill for the trucks, and that the old bridge should stay \
+as it was. The people of the town were surprised, and the baker laughed and gave him a loaf of bread for \
+the road home.\n\nYears later, when Nora was a teacher in the school on the hill, she asked her own class \
+the old question about the river. What does a river remember, and what does it forget? A small boy with \
+cold hands said that the river forgets the water, because the water always leaves, but that it remembers \
+the shape of the bank, because the bank stays. Nora wrote his answer on the board, and under it she wrote \
+the date, and the number of steps from the bridge to the school, which was still forty.\n"""
 
 if __name__ == "__main__":
     sys.exit(main())
