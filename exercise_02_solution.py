@@ -351,7 +351,8 @@ def write_report(gates_dict, sequence, log=print):
     answers = [                                                                          # (TODO 13)
         ("Which gate is most open on average?", f"the {max(GATES, key=lambda k: g[k]['mean'])} gate ("
          + ", ".join(f"{k} {g[k]['mean']:.2f}" for k in GATES) + "). f_t near 1 keeps the cell: the cells "
-         + ("keep more than they erase." if g["forget"]["mean"] > 0.5 else "erase as much as they keep.")),
+         + ("keep more than they erase" if g["forget"]["mean"] > 0.55 else "erase more than they keep" if
+            g["forget"]["mean"] < 0.45 else "keep about as much as they erase (forget mean 0.45 to 0.55)")),
         ("Do units specialise: always open or always closed?", f"of {a['units']} units, open / closed on "
          f"{ALWAYS:.0%} of the steps: " + "; ".join(f"{k} {a['always_open'][k] or 'none'} / "
                                                    f"{a['always_closed'][k] or 'none'}" for k in GATES)),
@@ -372,10 +373,9 @@ def char_answer(per_char):
     """Each gate's range of means over the characters read MIN_COUNT+ times, the widest first."""
     ranges = sorted(((max(v.values()) - min(v.values()), k, min(v, key=v.get), max(v, key=v.get))
                      for k, v in per_char.items() if v), reverse=True)
-    if not ranges:
-        return f"too short to say: no character occurs {MIN_COUNT} times"
     return "mean by character, widest range first: " + "; ".join(
-        f"{k} {per_char[k][lo]:.2f} on {lo!r} to {per_char[k][hi]:.2f} on {hi!r}" for _, k, lo, hi in ranges)
+        f"{k} {per_char[k][lo]:.2f} on {lo!r} to {per_char[k][hi]:.2f} on {hi!r}" for _, k, lo, hi in ranges
+    ) if ranges else f"too short to say: no character occurs {MIN_COUNT} times"
 
 # ---- The course's solution index: capture, analyse, draw, compare ----------------------------------
 def encode(name, text, char_to_idx, size):

@@ -274,6 +274,14 @@ def test_report_numbers_come_from_its_arguments_and_the_wording_follows_them(sig
     assert yes == (sign < 0) and "5. Do the gates act like on/off switches?" in printed
 
 
+@pytest.mark.parametrize("level, words", [(0.7, "keep more than they erase"), (0.3, "erase more than they keep"),
+                                          (0.52, "keep about as much as they erase")])
+def test_report_says_what_the_forget_mean_says(level, words):
+    answers = ex2.write_report(synthetic("ab", forget=np.full((2, 3), level)), "ab", log=quiet)["answers"]
+    assert f"forget {level:.2f}" in answers[0][1] and words in answers[0][1]
+    assert answers[2][1] == "too short to say: no character occurs 5 times"
+
+
 # ---------------------------------------------------------------- figures
 def test_heatmaps_have_four_panels_colour_bars_and_character_labels(tmp_path):
     text = "ab. cd\nab. cd " * 5
@@ -326,6 +334,7 @@ def test_cli_diverging_training_is_one_line_and_exit_1(monkeypatch, capsys, tmp_
 def test_cli_end_to_end_prints_the_report_and_writes_both_figures(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(ex2, "QUICK_ITERATIONS", 20)
     monkeypatch.setattr(ex2, "PATTERN_ITERATIONS", 20)
+    monkeypatch.setattr(ex2, "DEFAULT_CORPUS", ex2.DEFAULT_CORPUS[:1000])
     assert ex2.main(["--quick", "--outdir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.count("5. Do the gates act like on/off switches?") == 2 and "word boundaries / inside" in out
