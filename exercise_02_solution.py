@@ -1,10 +1,10 @@
 """Exercise 2: what do the gates of a trained LSTM do? Train, capture, measure, draw, report.
 
-The course's gate-analysis file (TODO 1-13) trains Exercise 1's LSTM on a repeating pattern, captures its
-gates and cell state on a test sequence, measures and draws them and answers five report questions; the line
-answering TODO 10 ends with "(TODO 10)", and so on. The stub's driver runs on these functions as they are:
-create_repeating_pattern("abc", repeats=20), train_and_capture_gates, analyze_gates, write_report. Then
-the same LSTM learns English text, and its gates at word boundaries are compared with inside words.
+The course's gate-analysis file (TODO 1-13) trains Exercise 1's LSTM on a pattern, captures its gates and
+cell state on a test sequence, measures and draws them and answers five questions. Below the pasted LSTM
+(whose tags are Exercise 1's) the line answering TODO 10 ends with "(TODO 10)". The stub's driver runs on
+these functions as they are: create_repeating_pattern("abc", repeats=20), train_and_capture_gates,
+analyze_gates, write_report. Then the same LSTM learns English text: word boundaries against inside words.
 
     f_t = sigmoid(Wf . [h_prev, x_t] + bf)     forget gate: near 1 KEEPS the old cell, near 0 erases it
     i_t = sigmoid(Wi . [h_prev, x_t] + bi)     input gate: how much of the candidate C_tilde to write
