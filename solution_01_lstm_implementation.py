@@ -128,6 +128,10 @@ class LSTMFromScratch:
                  forget_bias=1.0):
         D, H, V = (check_int(name, value) for name, value in
                    (("input_size", input_size), ("hidden_size", hidden_size), ("output_size", output_size)))
+        gib = (4 * H * (H + D) + V * H) * 8 / 2 ** 30           # float64 weights
+        if gib > 2:                                              # far beyond anything this pack trains
+            raise ValueError(f"hidden_size: expected at most 2 GiB of weights, got {gib:,.0f} GiB with "
+                             f"hidden_size {H}, input_size {D} and output_size {V}")
         self.clip_value = None if clip_value is None else check_float("clip_value", clip_value)
         forget_bias = check_float("forget_bias", forget_bias, low=-math.inf)
         self.input_size, self.hidden_size, self.output_size = D, H, V

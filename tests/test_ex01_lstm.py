@@ -304,6 +304,7 @@ def test_failed_forward_leaves_the_model_unchanged():
     ({"hidden_size": 0}, "hidden_size: expected an integer in"), ({"hidden_size": 2.5}, "hidden_size"),
     ({"clip_value": -1.0}, "clip_value: expected a finite number > 0"),
     ({"forget_bias": float("inf")}, "forget_bias: expected a finite number"),
+    ({"hidden_size": 10 ** 6}, "hidden_size: expected at most 2 GiB of weights, got 29,803 GiB"),
 ])
 def test_constructor_rejects_bad_arguments(kwargs, match):
     args = {"input_size": D, "hidden_size": H, "output_size": V, **kwargs}
