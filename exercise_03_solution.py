@@ -1,9 +1,10 @@
 """Exercise 3: a gate ablation study. What does each LSTM gate buy? Measured over seeds, with error bars.
 
-The stub's TODOs: three LSTMs that each fix one gate at 1 (TODO 1-3), a training loop (4), the four models
-trained alike (5-9), a loss plot (10), an analysis (11), conclusions (12). A line answering TODO n ends with
-"(TODO n)", so `grep -n "TODO 7)" exercise_03_solution.py` finds it. The stub's own calls compare_models(
-text, char_to_idx), plot_comparison(results), analyze_results(results), write_conclusions() work as they are.
+The course's exercise file asks for three LSTMs that each fix one gate at 1 (TODO 1-3), a training loop
+(TODO 4), the four models trained alike (TODO 5-9), a loss plot (TODO 10), an analysis (TODO 11) and
+conclusions (TODO 12). The answer to TODO 7 ends with "(TODO 7)": `grep -n "TODO 7)" exercise_03_solution.py`.
+Its own calls compare_models(text, char_to_idx), plot_comparison(results), analyze_results(results) and
+write_conclusions() work on this file as they are.
 
 Every model is Exercise 1's LSTMFromScratch (pasted below unchanged) with one equation changed through its
 hooks gates/gates_backward and hidden/hidden_backward; concat = [h_prev, x_t]:
@@ -463,9 +464,8 @@ def train_language_model(model, train_ids, iterations, batch_size=BATCH_SIZE,
             losses.append(step(model, ids[:-1], ids[1:], h, C, learning_rate, n) / (T * B))
             h, C, pos = model.h_states[-1].copy(), model.C_states[-1].copy(), pos + T
             if heldout_ids is not None and ((n + 1) % EVAL_EVERY == 0 or n + 1 == iterations):
-                zeros = np.zeros(model.hidden_size)
-                heldout.append((n + 1, model.forward(heldout_ids[:-1], heldout_ids[1:], zeros, zeros)
-                                / (len(heldout_ids) - 1)))
+                loss = model.forward(heldout_ids[:-1], heldout_ids[1:], *[np.zeros(model.hidden_size)] * 2)
+                heldout.append((n + 1, loss / (len(heldout_ids) - 1)))   # one sequence from zero states
     return {"train_loss": np.array(losses), "heldout": heldout}
 
 def train_memory_task(model, iterations, delay, rng, learning_rate=LEARNING_RATE):
@@ -480,9 +480,10 @@ def train_memory_task(model, iterations, delay, rng, learning_rate=LEARNING_RATE
 
 def recall_accuracy(model, delay, n_sequences=MEMORY_EVAL_SEQUENCES, seed=MEMORY_EVAL_SEED):
     """Share of n_sequences held-out sequences (fixed by seed) whose recall is the likeliest output."""
-    inputs, targets = make_memory_batch(np.random.default_rng(seed), n_sequences, delay)
+    n = check_int("n_sequences", n_sequences, high=4096)
+    inputs, targets = make_memory_batch(np.random.default_rng(seed), n, delay)
     with np.errstate(over="ignore", invalid="ignore"):
-        model.forward(inputs, targets, *[np.zeros((n_sequences, model.hidden_size))] * 2)
+        model.forward(inputs, targets, *[np.zeros((n, model.hidden_size))] * 2)
     return float(np.mean(model.y_probs[-1].argmax(axis=-1) == targets[-1]))
 
 def run_study(models=tuple(MODELS), seeds=(0, 1, 2), iterations=ITERATIONS,
@@ -658,8 +659,8 @@ def draw_figure(s, results, path):
     budget, jitter = config.get("iterations"), np.linspace(-0.2, 0.2, len(results["seeds"]))
     panels = [(axes.flat[1], "heldout_loss", 1, f"Held-out loss after {budget} updates (lower is better)",
                f"loss on the last {config.get('heldout_chars')} characters (nats/char)"),
-              (axes.flat[2], "iters", 1, f"Updates until the smoothed training loss <= {s['threshold']:.2f}",
-               "updates (lower is faster)"),
+              (axes.flat[2], "iters", 1, f"Updates until the smoothed training loss <= {s['threshold']:.2f} "
+               "nats/char", "updates (lower is faster)"),
               (axes.flat[3], "recall", 100, f"Recall after {config.get('delay')} distractors",
                "held-out recall accuracy (%, higher is better)")] if full else []
     for ax, k, scale, title, ylabel in panels:
