@@ -57,7 +57,7 @@ N_RECALL, N_DISTRACTORS = 4, 4                 # chance recall = 1 / N_RECALL
 MEMORY_BATCH_SIZE, MEMORY_ITERATIONS = 32, 1500
 MEMORY_EVAL_SEQUENCES, MEMORY_EVAL_SEED = 200, 12345   # one held-out set for every model and seed
 SAMPLE_LENGTH, TEMPERATURE = 200, 0.7
-QUICK = dict(seeds=3, iterations=60, memory_iterations=120, delay=10)
+QUICK = dict(seeds=3, iterations=40, memory_iterations=80, delay=10)
 MAX_DELAY, MAX_ITERATIONS, MAX_SEEDS = 500, 100_000, 100   # fail fast beyond these
 OUTDIR, FIGURE = "outputs", "ex3_comparison.png"
 
@@ -299,7 +299,6 @@ class LSTMFromScratch:
             ids.append(int(rng.choice(self.output_size, p=p)))
         return ids[1:]
 
-
 # ---- The variants: Exercise 1's class with one equation changed through its hooks -------------------
 class LSTMNoForget(LSTMFromScratch):
     """NFG: f_t = 1, so C_t = C_prev + i_t * C_tilde: the cell adds and never forgets."""
@@ -410,12 +409,13 @@ def write_conclusions(summary=None):
     """Print conclusions worded from the numbers of `summary`, else of the last analyze_results."""
     summary = summary or last_summary
     lines = verdicts(summary) if summary else ["none: nothing has been measured yet."]
-    print("Conclusions, computed from the numbers:\n" + "\n".join("  " + line for line in lines))  # (TODO 12)
+    print("\nConclusions, from the numbers:\n" + "\n".join("  " + line for line in lines))  # (TODO 12)
 
 # ---- The memory task and training --------------------------------------------------------------------
 def make_memory_batch(rng, batch_size, delay):
     """(inputs, targets), int (delay + 2, batch_size): a recall symbol (ids 0..N_RECALL-1), `delay`
-    distractors (the next N_DISTRACTORS ids), the query (the last id); targets: blank (N_RECALL) but at it."""
+    distractors (the next N_DISTRACTORS ids), the query (the last id). Targets: the blank N_RECALL,
+    and the recall symbol at the query."""
     B, delay = check_int("batch_size", batch_size, high=4096), check_int("delay", delay, high=MAX_DELAY)
     inputs = rng.integers(N_RECALL, N_RECALL + N_DISTRACTORS, (delay + 2, B))
     inputs[0], inputs[-1] = rng.integers(0, N_RECALL, B), N_RECALL + N_DISTRACTORS
@@ -654,8 +654,8 @@ def draw_figure(s, results, path):
         ax.axhline(config["unigram"], color="gray", ls="-.", lw=1, label=f"character frequencies alone, "
                    f"{config['unigram']:.2f}")
     ax.legend(handles=styles + ax.get_legend_handles_labels()[0], fontsize=9)
-    ax.set(title="Loss curves (mean over seeds; band = +-1 std)", xlabel="update (Adagrad step)",
-           ylabel="loss (nats per character)", ylim=(0, 1.15 * np.median(first)))
+    ax.set(title=f"Loss curves (mean of {len(results['seeds'])} seed(s); band +-1 std)",
+           xlabel="update (Adagrad step)", ylabel="loss (nats/char)", ylim=(0, 1.15 * np.median(first)))
     budget, jitter = config.get("iterations"), np.linspace(-0.2, 0.2, len(results["seeds"]))
     panels = [(axes.flat[1], "heldout_loss", 1, f"Held-out loss after {budget} updates (lower is better)",
                f"loss on the last {config.get('heldout_chars')} characters (nats/char)"),
@@ -685,7 +685,7 @@ def draw_figure(s, results, path):
     fig.legend([plt.Rectangle((0, 0), 1, 1, color=colors[m]) for m in models],
                [f"{m}: {MODELS[m].__name__}" if m in MODELS else m for m in models], loc="lower center",
                ncol=min(len(models), 4), fontsize=9.5, frameon=False)
-    fig.tight_layout(rect=(0, 0.07 if full else 0.12, 1, 1))
+    fig.tight_layout(rect=(0, 0.07 if full else 0.09, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -744,7 +744,7 @@ def run(args):
     print("\n" + ", ".join(f"{m} = {MODELS[m].__name__}" for m in models))
     summary = analyze_results(results)
     print(f"\nSamples (seed {seeds[0]}, temperature {TEMPERATURE}):\n" + "\n".join(
-        f"  {m:<4} {results['runs'][m][0]['sample'][:100]!r}" for m in summary["ranking"]) + "\n")
+        f"  {m:<4} {results['runs'][m][0]['sample'][:100]!r}" for m in summary["ranking"]))
     write_conclusions(summary)
     seconds = sum(r["seconds"] for runs in results["runs"].values() for r in runs)
     print(f"\n{len(models) * len(seeds)} runs in {seconds:.0f} s; figure: {plot_comparison(results, path)}")
