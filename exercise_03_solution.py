@@ -135,32 +135,36 @@ class LSTMFromScratch:
                  forget_bias=1.0):
         D, H, V = (check_int(name, value) for name, value in
                    (("input_size", input_size), ("hidden_size", hidden_size), ("output_size", output_size)))
+        gib = (4 * H * (H + D) + V * H) * 8 / 2 ** 30           # float64 weights
+        if gib > 2:                                              # far beyond anything this pack trains
+            raise ValueError(f"hidden_size: expected at most 2 GiB of weights, got {gib:,.0f} GiB with "
+                             f"hidden_size {H}, input_size {D} and output_size {V}")
         self.clip_value = None if clip_value is None else check_float("clip_value", clip_value)
         forget_bias = check_float("forget_bias", forget_bias, low=-math.inf)
         self.input_size, self.hidden_size, self.output_size = D, H, V
         self.rng = np.random.default_rng(seed)
         # Gate weights ~ N(0, 1/(H+D)), so every pre-activation starts with a variance near 1.
         scale = 1.0 / np.sqrt(H + D)
-        self.Wf = self.rng.normal(0.0, scale, (H, H + D))        # (TODO 1)
-        self.bf = np.full(H, forget_bias)                        # remember by default (TODO 1)
-        self.Wi = self.rng.normal(0.0, scale, (H, H + D))        # (TODO 2)
-        self.bi = np.zeros(H)                                    # (TODO 2)
-        self.Wc = self.rng.normal(0.0, scale, (H, H + D))        # (TODO 3)
-        self.bc = np.zeros(H)                                    # (TODO 3)
-        self.Wo = self.rng.normal(0.0, scale, (H, H + D))        # (TODO 4)
-        self.bo = np.zeros(H)                                    # (TODO 4)
+        self.Wf = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 1)
+        self.bf = np.full(H, forget_bias)                        # remember by default (Ex1 TODO 1)
+        self.Wi = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 2)
+        self.bi = np.zeros(H)                                    # (Ex1 TODO 2)
+        self.Wc = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 3)
+        self.bc = np.zeros(H)                                    # (Ex1 TODO 3)
+        self.Wo = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 4)
+        self.bo = np.zeros(H)                                    # (Ex1 TODO 4)
         # A small output layer makes the first prediction nearly uniform: the loss starts near T ln V.
-        self.Wy = self.rng.normal(0.0, 0.01, (V, H))             # (TODO 5)
-        self.by = np.zeros(V)                                    # (TODO 5)
+        self.Wy = self.rng.normal(0.0, 0.01, (V, H))             # (Ex1 TODO 5)
+        self.by = np.zeros(V)                                    # (Ex1 TODO 5)
         # Adagrad's memory: the running sum of each parameter's squared gradients.
         self.memory = {name: np.zeros_like(getattr(self, name)) for name in self.PARAM_NAMES}
 
     def gates(self, concat):
         """The four gate equations. concat: (..., H+D). Returns f_t, i_t, C_tilde, o_t, each (..., H)."""
-        f_t = self.sigmoid(concat @ self.Wf.T + self.bf)         # forget gate (TODO 7)
-        i_t = self.sigmoid(concat @ self.Wi.T + self.bi)         # input gate (TODO 8)
-        C_tilde = np.tanh(concat @ self.Wc.T + self.bc)          # candidate values (TODO 9)
-        o_t = self.sigmoid(concat @ self.Wo.T + self.bo)         # output gate (TODO 11)
+        f_t = self.sigmoid(concat @ self.Wf.T + self.bf)         # forget gate (Ex1 TODO 7)
+        i_t = self.sigmoid(concat @ self.Wi.T + self.bi)         # input gate (Ex1 TODO 8)
+        C_tilde = np.tanh(concat @ self.Wc.T + self.bc)          # candidate values (Ex1 TODO 9)
+        o_t = self.sigmoid(concat @ self.Wo.T + self.bo)         # output gate (Ex1 TODO 11)
         return f_t, i_t, C_tilde, o_t
 
     def gates_backward(self, concat, gates, dgates):
@@ -174,24 +178,24 @@ class LSTMFromScratch:
         dzi = di * i_t * (1.0 - i_t)
         dzc = dC_tilde * (1.0 - C_tilde ** 2)
         dzo = do * o_t * (1.0 - o_t)
-        self.dWf += batch_outer(dzf, concat)                     # (TODO 25)
+        self.dWf += batch_outer(dzf, concat)                     # (Ex1 TODO 25)
         self.dbf += batch_sum(dzf)
-        self.dWi += batch_outer(dzi, concat)                     # (TODO 25)
+        self.dWi += batch_outer(dzi, concat)                     # (Ex1 TODO 25)
         self.dbi += batch_sum(dzi)
-        self.dWc += batch_outer(dzc, concat)                     # (TODO 25)
+        self.dWc += batch_outer(dzc, concat)                     # (Ex1 TODO 25)
         self.dbc += batch_sum(dzc)
-        self.dWo += batch_outer(dzo, concat)                     # (TODO 25)
+        self.dWo += batch_outer(dzo, concat)                     # (Ex1 TODO 25)
         self.dbo += batch_sum(dzo)
-        return dzf @ self.Wf + dzi @ self.Wi + dzc @ self.Wc + dzo @ self.Wo   # (TODO 26)
+        return dzf @ self.Wf + dzi @ self.Wi + dzc @ self.Wc + dzo @ self.Wo   # (Ex1 TODO 26)
 
     def hidden(self, o_t, C_t):
         """h_t = o_t * tanh(C_t): the output gate picks what part of the squashed cell to show."""
-        return o_t * np.tanh(C_t)                                # (TODO 12)
+        return o_t * np.tanh(C_t)                                # (Ex1 TODO 12)
 
     def hidden_backward(self, dh, o_t, C_t):
         """Mirror of `hidden`: (d loss / d o_t, the part of d loss / d C_t that comes through h_t)."""
         tanh_C = np.tanh(C_t)
-        return dh * tanh_C, dh * o_t * (1.0 - tanh_C ** 2)       # do (TODO 19), dC via h_t (TODO 20)
+        return dh * tanh_C, dh * o_t * (1.0 - tanh_C ** 2)       # do (Ex1 TODO 19), dC via h_t (Ex1 TODO 20)
 
     def forward(self, inputs, targets, h_prev, C_prev):
         """Run the LSTM over a sequence; return the loss, -sum of ln y_t[target_t] in nats.
@@ -221,16 +225,16 @@ class LSTMFromScratch:
         target_onehot = targets[..., None] == np.arange(self.output_size)    # all False where -1
         loss = 0.0
         for t in range(T):
-            concat = np.concatenate([self.h_states[t], self.inputs_cache[t]], axis=-1)   # (TODO 6)
+            concat = np.concatenate([self.h_states[t], self.inputs_cache[t]], axis=-1)   # (Ex1 TODO 6)
             f_t, i_t, C_tilde, o_t = self.gates(concat)
-            C_t = f_t * self.C_states[t] + i_t * C_tilde         # keep some old, write some new (TODO 10)
+            C_t = f_t * self.C_states[t] + i_t * C_tilde         # keep some old, write some new (Ex1 TODO 10)
             h_t = self.hidden(o_t, C_t)
-            logits = h_t @ self.Wy.T + self.by                   # (TODO 13)
-            log_y = log_softmax(logits)                          # ln y_t (TODO 14)
-            loss -= log_y[target_onehot[t]].sum()                # - ln y_t[target_t] (TODO 15)
+            logits = h_t @ self.Wy.T + self.by                   # (Ex1 TODO 13)
+            log_y = log_softmax(logits)                          # ln y_t (Ex1 TODO 14)
+            loss -= log_y[target_onehot[t]].sum()                # - ln y_t[target_t] (Ex1 TODO 15)
             self.f_gates[t], self.i_gates[t], self.C_tilde_cache[t], self.o_gates[t] = f_t, i_t, C_tilde, o_t
             self.C_states[t + 1], self.h_states[t + 1] = C_t, h_t
-            self.y_probs[t] = np.exp(log_y)                      # y_t = softmax(logits) (TODO 14)
+            self.y_probs[t] = np.exp(log_y)                      # y_t = softmax(logits) (Ex1 TODO 14)
         return float(loss)
 
     def backward(self):
@@ -248,22 +252,22 @@ class LSTMFromScratch:
             concat = np.concatenate([self.h_states[t], self.inputs_cache[t]], axis=-1)
             gate_values = f_t, i_t, C_tilde, o_t = (self.f_gates[t], self.i_gates[t], self.C_tilde_cache[t],
                                                     self.o_gates[t])
-            dy = (self.y_probs[t] - target_onehot[t]) * scored[t]   # softmax + cross-entropy (TODO 16)
-            self.dWy += batch_outer(dy, self.h_states[t + 1])    # (TODO 17)
-            self.dby += batch_sum(dy)                            # (TODO 17)
-            dh = dy @ self.Wy + dh_next                          # from the output and from t+1 (TODO 18)
-            do, dC = self.hidden_backward(dh, o_t, self.C_states[t + 1])                 # (TODO 19)
-            dC = dC + dC_next                                    # from h_t and from C_{t+1} (TODO 20)
-            dC_tilde = dC * i_t                                  # C_t = f_t*C_prev + i_t*C_tilde (TODO 21)
-            di = dC * C_tilde                                    # (TODO 22)
-            df = dC * self.C_states[t]                           # (TODO 23)
-            dC_next = dC * f_t      # the cell's own path back in time: f_t near 1 keeps it (TODO 24)
-            dconcat = self.gates_backward(concat, gate_values, (df, di, dC_tilde, do))    # (TODO 25)
-            dh_next = dconcat[..., :self.hidden_size]            # concat = [h_prev, x_t] (TODO 26)
+            dy = (self.y_probs[t] - target_onehot[t]) * scored[t]   # softmax + cross-entropy (Ex1 TODO 16)
+            self.dWy += batch_outer(dy, self.h_states[t + 1])    # (Ex1 TODO 17)
+            self.dby += batch_sum(dy)                            # (Ex1 TODO 17)
+            dh = dy @ self.Wy + dh_next                          # from the output and from t+1 (Ex1 TODO 18)
+            do, dC = self.hidden_backward(dh, o_t, self.C_states[t + 1])                 # (Ex1 TODO 19)
+            dC = dC + dC_next                                    # from h_t and from C_{t+1} (Ex1 TODO 20)
+            dC_tilde = dC * i_t                           # C_t = f_t*C_prev + i_t*C_tilde (Ex1 TODO 21)
+            di = dC * C_tilde                                    # (Ex1 TODO 22)
+            df = dC * self.C_states[t]                           # (Ex1 TODO 23)
+            dC_next = dC * f_t      # the cell's own path back in time: f_t near 1 keeps it (Ex1 TODO 24)
+            dconcat = self.gates_backward(concat, gate_values, (df, di, dC_tilde, do))    # (Ex1 TODO 25)
+            dh_next = dconcat[..., :self.hidden_size]            # concat = [h_prev, x_t] (Ex1 TODO 26)
         if self.clip_value is not None:                          # tames exploding gradients
             for name in self.PARAM_NAMES:
                 grad = getattr(self, "d" + name)
-                np.clip(grad, -self.clip_value, self.clip_value, out=grad)   # (TODO 27)
+                np.clip(grad, -self.clip_value, self.clip_value, out=grad)   # (Ex1 TODO 27)
         return dh_next, dC_next
 
     def update_weights(self, learning_rate):
@@ -275,9 +279,9 @@ class LSTMFromScratch:
         if not hasattr(self, "dWf"):
             raise RuntimeError("update_weights: call forward and backward first")
         for name in self.PARAM_NAMES:
-            grad = getattr(self, "d" + name)
-            self.memory[name] += grad * grad                                         # (TODO 28)
-            getattr(self, name)[...] -= learning_rate * grad / np.sqrt(self.memory[name] + 1e-8)  # (TODO 28)
+            grad, memory = getattr(self, "d" + name), self.memory[name]
+            memory += grad * grad                                                    # (Ex1 TODO 28)
+            getattr(self, name)[...] -= learning_rate * grad / np.sqrt(memory + 1e-8)   # (Ex1 TODO 28)
 
     def sample(self, h, C, seed_idx, n, temperature=1.0, rng=None):
         """n ids generated from (H,) states h, C and the input id seed_idx, each fed back as the next
@@ -772,78 +776,61 @@ The river town woke slowly in the cold morning. A baker opened the door of his s
 loaves of bread on the long wooden table by the window. The smell of warm bread drifted down the street, \
 past the old stone bridge and the small green boats that waited by the water. A girl with a red scarf \
 walked to the school on the hill, and she stopped on the bridge to watch the river carry the last leaves \
-of the year towards the sea.
-
-Her name was Nora, and she liked to count things. She counted the boats, the birds on the roof of the \
-mill, and the steps that led from the bridge to the school. There were forty steps. On some days there \
-were forty one, because she lost count when a friend called her name. Her teacher said that counting was \
-the start of all science, and that a good question was worth more than a quick answer. Nora kept her \
-questions in a small blue notebook, and every evening she read them again by the light of the kitchen \
-lamp.
-
-In the spring the river rose and the water came up to the road. The people of the town carried sand in \
-heavy bags and built a low wall along the bank. The baker gave bread to everyone who worked on the wall, \
-and the children carried water and warm tea. When the rain stopped, the river went down again, and the \
-town was quiet and tired and glad. Nora wrote in her notebook that water always finds the lowest place, \
-and that people find each other when the water is high.
-
-In the summer the days were long and the light stayed late over the hills. The children swam in the slow \
-part of the river, where the water was clear and the stones were smooth and round. Old men sat on the \
-bench near the bridge and talked about the weather, the price of bread, and the years when the winters \
-were colder. A cat slept on the warm wall of the mill, and nobody asked it to move. Nora walked along the \
-bank with her notebook and wrote down the names of the plants, the colours of the stones, and the time \
-when the first star came out at night.
-
-In the autumn the wind turned and the leaves fell into the river again. The school on the hill opened its \
-doors, and the teacher asked the children to write about something they had learned. Nora wrote about the \
-river. She wrote that it was never the same river, because the water was always new, but that the town \
-remembered it as one river, because the town remembered the bridge, the mill, the boats and the steps. She \
-wrote that memory is what keeps a thing the same when all of its parts have changed.
-
-The teacher read the story to the class and asked what they thought. One boy said that the river was just \
-water and that was all. Another girl said that the river was the sound it made at night. Nora said that \
-the river was the way the water went, and the way the town walked beside it. The teacher smiled and wrote \
-a new question on the board: what does a river remember, and what does it forget? The children thought \
-about it for a long time, and nobody gave a quick answer.
-
-In the winter the river froze at the edges and the boats were pulled up onto the bank. The baker baked \
-more bread than ever, because the cold made people hungry, and the smell of the shop reached all the way \
-to the bridge. Nora counted the steps to the school once more, and there were forty. She wrote the number \
-in her notebook, closed it, and walked up the hill in the snow, while the river went on below the ice, \
-slow and dark and patient, carrying the year away to the sea.
-
-When Nora was older she went to work at the mill with her uncle. The mill was old and loud, and the great \
-wheel turned in the water from the first light of the day until the evening. Her uncle showed her how the \
-water pushed the wheel, how the wheel turned the stones, and how the stones made flour for the bread. He \
-said that a mill is a way of asking the river to work for the town, and that the river always answers, but \
-only in its own time. Nora wrote down how fast the wheel turned in each season. It turned fast in the \
-spring, when the water was high, and slow in the summer, when the water was low.
-
-One day a man came from the city with a long coat and a box of papers. He said that the town should build \
-a new bridge, a wide bridge for trucks, and that the old stone bridge was too small and too slow for the \
-modern world. The people of the town met in the school to talk about it. Some said that a new bridge would \
-bring work and money. Others said that the old bridge was the heart of the town, and that a heart is not \
-something you replace because it is small. The baker said nothing for a long time, and then he said that \
-bread is also small and slow, and that nobody wants to live without it.
-
-Nora stood up and read from her notebook. She read the number of boats that crossed under the bridge each \
-week, the number of people who walked over it each morning, and the days when the river had risen almost \
-to the top of the arch. She said that the old bridge had stood through every flood in her notebook, and \
-that the town should learn what the bridge knew before it decided to forget it. The room was quiet. Then \
-the man from the city asked if he could read the notebook, and Nora gave it to him.
-
-He read it that night in the small hotel by the square, and in the morning he walked to the bridge and \
-counted the steps to the school himself. There were forty. He came back to the school and said that the \
-town did not need a wide bridge in the middle, but a small road around the hill for the trucks, and that \
-the old bridge should stay as it was. The people of the town were surprised, and the baker laughed and \
-gave him a loaf of bread for the road home.
-
-Years later, when Nora was a teacher in the school on the hill, she asked her own class the old question \
-about the river. What does a river remember, and what does it forget? A small boy with cold hands said \
-that the river forgets the water, because the water always leaves, but that it remembers the shape of the \
-bank, because the bank stays. Nora wrote his answer on the board, and under it she wrote the date, and the \
-number of steps from the bridge to the school, which was still forty.
-"""
+of the year towards the sea.\n\nHer name was Nora, and she liked to count things. She counted the boats, \
+the birds on the roof of the mill, and the steps that led from the bridge to the school. There were forty \
+steps. On some days there were forty one, because she lost count when a friend called her name. Her \
+teacher said that counting was the start of all science, and that a good question was worth more than a \
+quick answer. Nora kept her questions in a small blue notebook, and every evening she read them again by \
+the light of the kitchen lamp.\n\nIn the spring the river rose and the water came up to the road. The \
+people of the town carried sand in heavy bags and built a low wall along the bank. The baker gave bread to \
+everyone who worked on the wall, and the children carried water and warm tea. When the rain stopped, the \
+river went down again, and the town was quiet and tired and glad. Nora wrote in her notebook that water \
+always finds the lowest place, and that people find each other when the water is high.\n\nIn the summer \
+the days were long and the light stayed late over the hills. The children swam in the slow part of the \
+river, where the water was clear and the stones were smooth and round. Old men sat on the bench near the \
+bridge and talked about the weather, the price of bread, and the years when the winters were colder. A cat \
+slept on the warm wall of the mill, and nobody asked it to move. Nora walked along the bank with her \
+notebook and wrote down the names of the plants, the colours of the stones, and the time when the first \
+star came out at night.\n\nIn the autumn the wind turned and the leaves fell into the river again. The \
+school on the hill opened its doors, and the teacher asked the children to write about something they had \
+learned. Nora wrote about the river. She wrote that it was never the same river, because the water was \
+always new, but that the town remembered it as one river, because the town remembered the bridge, the \
+mill, the boats and the steps. She wrote that memory is what keeps a thing the same when all of its parts \
+have changed.\n\nThe teacher read the story to the class and asked what they thought. One boy said that \
+the river was just water and that was all. Another girl said that the river was the sound it made at \
+night. Nora said that the river was the way the water went, and the way the town walked beside it. The \
+teacher smiled and wrote a new question on the board: what does a river remember, and what does it forget? \
+The children thought about it for a long time, and nobody gave a quick answer.\n\nIn the winter the river \
+froze at the edges and the boats were pulled up onto the bank. The baker baked more bread than ever, \
+because the cold made people hungry, and the smell of the shop reached all the way to the bridge. Nora \
+counted the steps to the school once more, and there were forty. She wrote the number in her notebook, \
+closed it, and walked up the hill in the snow, while the river went on below the ice, slow and dark and \
+patient, carrying the year away to the sea.\n\nWhen Nora was older she went to work at the mill with her \
+uncle. The mill was old and loud, and the great wheel turned in the water from the first light of the day \
+until the evening. Her uncle showed her how the water pushed the wheel, how the wheel turned the stones, \
+and how the stones made flour for the bread. He said that a mill is a way of asking the river to work for \
+the town, and that the river always answers, but only in its own time. Nora wrote down how fast the wheel \
+turned in each season. It turned fast in the spring, when the water was high, and slow in the summer, when \
+the water was low.\n\nOne day a man came from the city with a long coat and a box of papers. He said that \
+the town should build a new bridge, a wide bridge for trucks, and that the old stone bridge was too small \
+and too slow for the modern world. The people of the town met in the school to talk about it. Some said \
+that a new bridge would bring work and money. Others said that the old bridge was the heart of the town, \
+and that a heart is not something you replace because it is small. The baker said nothing for a long time, \
+and then he said that bread is also small and slow, and that nobody wants to live without it.\n\nNora \
+stood up and read from her notebook. She read the number of boats that crossed under the bridge each week, \
+the number of people who walked over it each morning, and the days when the river had risen almost to the \
+top of the arch. She said that the old bridge had stood through every flood in her notebook, and that the \
+town should learn what the bridge knew before it decided to forget it. The room was quiet. Then the man \
+from the city asked if he could read the notebook, and Nora gave it to him.\n\nHe read it that night in \
+the small hotel by the square, and in the morning he walked to the bridge and counted the steps to the \
+school himself. There were forty. He came back to the school and said that the town did not need a wide \
+bridge in the middle, but a small road around the hill for the trucks, and that the old bridge should stay \
+as it was. The people of the town were surprised, and the baker laughed and gave him a loaf of bread for \
+the road home.\n\nYears later, when Nora was a teacher in the school on the hill, she asked her own class \
+the old question about the river. What does a river remember, and what does it forget? A small boy with \
+cold hands said that the river forgets the water, because the water always leaves, but that it remembers \
+the shape of the bank, because the bank stays. Nora wrote his answer on the board, and under it she wrote \
+the date, and the number of steps from the bridge to the school, which was still forty.\n"""
 
 
 if __name__ == "__main__":
