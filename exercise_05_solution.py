@@ -2,9 +2,9 @@
 
 The course file exercise_05_lstm_vs_gru.py asks for a GRU (TODO 1-8), a parameter count (TODO 9), a
 timed training loop (TODO 10), a comparison (TODO 11-13), plots and a report (TODO 14-18); the line that
-answers TODO n ends with "(TODO n)". The course says a GRU has "25-30% fewer parameters", "trains 10-20%
-faster" and gives "similar final performance": this script measures each claim, each model at its own
-tuned learning rate, and prints verdicts computed from its numbers.
+answers one ends with its tag, e.g. "(TODO 7)". The course says a GRU has "25-30% fewer parameters",
+"trains 10-20% faster" and gives "similar final performance": this script measures each claim, each
+model at its own tuned learning rate, and prints verdicts computed from its numbers.
 
 The equations (course notation; concat = [h_prev, x_t], h first):
     GRU   r_t = sigmoid(Wr . concat + br)      reset gate: how much of h_prev the candidate sees
@@ -23,7 +23,7 @@ Run (the comparison prints progress lines, a table and verdicts, and saves outpu
     python exercise_05_solution.py --quick      # H=64, 3 seeds, ~10 s
     python exercise_05_solution.py --tune       # the learning-rate sweep behind LEARNING_RATES, ~3 min
     python exercise_05_solution.py --benchmark  # ms per training step of both models, ~1 min
-    python exercise_05_solution.py --check my_exercise_05.py     # grade your own GRU, TODO by TODO
+    python exercise_05_solution.py --check my_exercise_05.py     # grade your own GRU, item by item
 """
 
 import argparse
@@ -48,7 +48,7 @@ SEEDS = 5                  # runs per model: seeds SEED, SEED + 1, ...
 HIDDEN_SIZE = 128
 SEQ_LENGTH = 25
 BATCH_SIZE = 16            # parallel streams through the text
-ITERATIONS = 700           # past every model's held-out minimum on the built-in text (README)
+ITERATIONS = 700           # past every held-out minimum (iterations 175-490 in the README's run)
 LEARNING_RATES = {"lstm": 0.1, "gru": 0.05, "gru_matched": 0.1}      # Adagrad; chosen by --tune (README)
 TUNE_RATES, TUNE_SEEDS = (0.025, 0.05, 0.1, 0.2), 2
 QUICK = {"hidden_size": 64, "iterations": 120, "seeds": 3}
@@ -665,8 +665,8 @@ def benchmark(cases=BENCH_CASES, vocab_size=41, seconds=BENCH_SECONDS, seed=SEED
                 f"GRU/LSTM {out['gru'][-1] / out['lstm'][-1]:.2f}  ({steps} steps each)")
     return out
 
-# ---- --check: grade a learner's own GRU against this one, TODO by TODO ------------------------------
-CHECK_ITEMS = [  # (TODO, what the learner's GRU holds after one forward/backward step, the equation)
+# ---- --check: grade a learner's own GRU against this one, item by item ------------------------------
+CHECK_ITEMS = [  # (stub item, what the learner's GRU holds after one forward/backward step, the equation)
     ("6", "r_gates", "r_t = sigmoid(Wr @ concat + br) with concat = np.concatenate([h_prev, x_t]), h first"),
     ("6", "z_gates", "z_t = sigmoid(Wz @ concat + bz)"),
     ("6", "h_tilde_cache", "h_tilde = tanh(Wh @ np.concatenate([r_t * h_prev, x_t]) + bh): r_t before the @"),
@@ -693,9 +693,9 @@ def _value(model, returned, name, shape):
 
 def check_attempt(path, seed=SEED):
     """Run the GRU of the learner's file beside this one, with the same parameters, ids and state, and
-    compare what the stub's TODOs produce: one step first, where nothing flows between steps and the
+    compare what the stub's numbered items produce: one step first, where nothing flows between steps and the
     first item that differs names the equation to fix, then 6 steps, 30 steps with clipping, and the
-    update rule. Returns rows (todo, what, ok, detail, hint), ok None for a cache the learner does not
+    update rule. Returns rows (item, what, ok, detail, hint), ok None for a cache the learner does not
     keep; their exceptions become rows. ValueError if `path` cannot be read."""
     try:
         with open(path, encoding="utf-8") as handle:
@@ -706,27 +706,27 @@ def check_attempt(path, seed=SEED):
     spec = importlib.util.spec_from_file_location("learner_attempt", path)
     module = importlib.util.module_from_spec(spec)
 
-    def run(todo, what, call):
-        """call() with the learner's printing silenced. Their exception becomes a FAIL row at the TODO
-        comment nearest above the line of their file that raised it."""
+    def run(tag, what, call):
+        """call() with the learner's printing silenced. Their exception becomes a FAIL row at the stub's
+        numbered comment (# TODO 7: ...) nearest above the line of their file that raised it."""
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 return call(), True
         except Exception as err:                                 # the learner's bug: reported, not raised
             lines = [f.lineno for f in traceback.extract_tb(err.__traceback__) if f.filename == spec.origin]
-            todos = re.findall(r"TODO\s*(\d+)", "\n".join(source[:lines[-1]])) if lines else []
-            rows.append((todos[-1] if todos else todo, what, False, (f"line {lines[-1]}: " if lines else "")
+            tags = re.findall(r"TODO\s*(\d+)", "\n".join(source[:lines[-1]])) if lines else []
+            rows.append((tags[-1] if tags else tag, what, False, (f"line {lines[-1]}: " if lines else "")
                          + f"{err.__class__.__name__}: {err}", "your code raised this error at that line"))
             return None, False
 
-    def compare(todo, names, hint, what=None):
+    def compare(tag, names, hint, what=None):
         """A row for `names`: ok if the learner's values match ours, None if they keep none of them."""
         names = [n for n in names if n in theirs_]
         if not names:
-            return rows.append((todo, what, None, "not kept, so not checked", hint))
+            return rows.append((tag, what, None, "not kept, so not checked", hint))
         same = [theirs_[n] is not None and np.allclose(theirs_[n], ours_[n], 1e-6, 1e-9) for n in names]
         diff = max(np.abs(theirs_[n] - ours_[n]).max() if theirs_[n] is not None else np.inf for n in names)
-        rows.append((todo, what or " ".join(names), all(same),
+        rows.append((tag, what or " ".join(names), all(same),
                      f"max diff {diff:.1e}" if diff < np.inf else "missing or wrong shape", hint))
 
     _, ok = run("-", "import your file", lambda: spec.loader.exec_module(module))
@@ -760,8 +760,8 @@ def check_attempt(path, seed=SEED):
         theirs_ = {n: _value(theirs, returned, n, ours_[n].shape) for n in names
                    if n not in OPTIONAL or n in returned or hasattr(theirs, n)}
         if steps == 1:                                           # each equation on its own
-            for todo, item, hint in CHECK_ITEMS:
-                compare(todo, item.split(), hint)
+            for tag, item, hint in CHECK_ITEMS:
+                compare(tag, item.split(), hint)
         elif steps == 6:                                         # what flows back from step t+1
             compare("6-7", names, "dh = Wy.T @ dy + dh_next: the gradient from step t+1", "all, over 6 steps")
         else:                                                    # dby[1] is near -25 before clipping
@@ -786,8 +786,8 @@ def check_attempt(path, seed=SEED):
 def print_check(rows, path):
     """Print `check_attempt`'s rows as a checklist with a hint under each failure; return the exit code."""
     print(f"checking GRU in {path} against the solution (D=5, H=4, V=6, the same parameters)")
-    for todo, what, ok, detail, hint in rows:
-        print(f"  {'skip' if ok is None else 'ok' if ok else 'FAIL':<4}  TODO {todo:<5} {what:<40} {detail}")
+    for tag, what, ok, detail, hint in rows:
+        print(f"  {'skip' if ok is None else 'ok' if ok else 'FAIL':<4}  TODO {tag:<5} {what:<40} {detail}")
         if ok is False:
             print(f"{' ' * 18}{hint}")
     failed = sum(row[2] is False for row in rows)
@@ -829,7 +829,7 @@ def build_parser():
                    f"{list(TUNE_RATES)} x {TUNE_SEEDS} seeds, scored on a validation text")
     p.add_argument("--benchmark", action="store_true", help=f"time training steps instead, (T, B, H) in "
                                                              f"{list(BENCH_CASES)}")
-    p.add_argument("--check", metavar="FILE", help="grade the GRU in your exercise file, TODO by TODO")
+    p.add_argument("--check", metavar="FILE", help="grade the GRU in your exercise file, item by item")
     p.add_argument("--quick", action="store_true", help="a short run of whichever mode is chosen")
     p.add_argument("--outdir", default=OUTDIR, help="where the figure is saved (default %(default)s)")
     p.add_argument("--show", action="store_true", help="also open the figure in a window")

@@ -2,7 +2,7 @@
 
 Used by tests/test_ex05_gru.py to check `--check`: caches are Python lists of vectors, gradients are
 summed with np.outer one step at a time, and the update is plain SGD as the stub asks. The tests plant
-single-line bugs in copies of this file and expect `--check` to name the TODO and the equation.
+single-line bugs in copies of this file and expect `--check` to name the numbered item and the equation.
 """
 import numpy as np
 

@@ -322,16 +322,16 @@ def test_check_passes_the_solution_and_a_stub_style_attempt(tmp_path, capsys):
     assert ex5.print_check(rows, "attempt.py") == 0 and "all 15 items checked match" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("old,new,todo,what", [
+@pytest.mark.parametrize("old,new,tag,what", [
     ("np.concatenate([r * h, x]) + self.bh", "np.concatenate([h, x]) + self.bh", "6", "h_tilde_cache"),
     ("h_new = (1 - z) * h + z * h_tilde", "h_new = z * h + (1 - z) * h_tilde", "6", "h_states"),
     ("dz_raw = dh * (h_tilde - h) * z * (1 - z)", "dz_raw = dh * (h_tilde - h)", "7", "dWz dbz"),
     ("dh_next = dh * (1 - z) + d_rh * r +", "dh_next = d_rh * r +", "7", "dh_next"),
     ("d_rh = (self.Wh.T @ dh_tilde_raw)[:H]", "d_rh = (self.Wh.T @ dh_tilde_raw)[H:]", "7", "forward, backward"),
 ])
-def test_check_names_the_todo_of_a_planted_bug(tmp_path, old, new, todo, what):
+def test_check_names_the_item_of_a_planted_bug(tmp_path, old, new, tag, what):
     row = first_failure(check(tmp_path, old, new))
-    assert row[0] == todo and row[1].startswith(what), row
+    assert row[0] == tag and row[1].startswith(what), row
 
 
 def test_check_reports_missing_clipping_and_a_wrong_update(tmp_path):
