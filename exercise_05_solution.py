@@ -138,8 +138,7 @@ class FusedRNN:
         # A small output layer makes the first prediction nearly uniform: the loss starts near T ln V.
         self.Wy = rng.normal(0.0, 0.01, (V, H))                                              # (TODO 5)
         self.by = np.zeros(V)                                                                # (TODO 5)
-        # Adagrad's memory: the running sum of each parameter's squared gradients.
-        self.memory = {name: np.zeros_like(getattr(self, name)) for name in ("W", "b", "Wy", "by")}
+        self.memory = {name: np.zeros_like(getattr(self, name)) for name in ("W", "b", "Wy", "by")}  # Adagrad
 
     def _begin(self, inputs, targets, states):
         """Check a forward call, then keep targets and inputs_cache. states: {name: (H,) or (B, H)}.
@@ -511,10 +510,6 @@ CLAIMS = ("25-30% fewer parameters", "trains 10-20% faster", "similar final perf
 def model_keys(results):
     return [key for key in MODEL_KEYS if key in results]
 
-def mean_std(values):
-    """(mean, sample standard deviation, 0 for one value)."""
-    return float(np.mean(values)), float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
-
 def analyze_comparison(results):
     """The numbers behind the course's claims: {"cell", "total": {key: parameters}, "savings": {"cell",
     "model": % fewer in the GRU}, "ms": {key: median ms per iteration}, "ratio": {key: median of its
@@ -522,6 +517,7 @@ def analyze_comparison(results):
     seeds of the lowest and last held-out loss}, "diff": {key: % above the LSTM's best}, "verdicts"}."""
     keys = model_keys(results)
     runs, total = {key: results[key]["runs"] for key in keys}, {key: results[key]["params"] for key in keys}
+    mean_std = lambda v: (float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else 0.0)   # over seeds
     cell = {key: total[key] - results[key]["blocks"]["output layer"] for key in keys}
     paired = {key: [g["seconds"] / l["seconds"] for g, l in zip(runs[key], runs["lstm"])] for key in keys}
     a = {"cell": cell, "total": total, "savings": {"cell": 100 * (1 - cell["gru"] / cell["lstm"]),
