@@ -340,7 +340,7 @@ def train_model(model, text, char_to_idx, num_iterations=ITERATIONS, learning_ra
     learning_rate is given. Returns (losses, times): each iteration's loss per character and seconds."""
     key = "lstm" if isinstance(model, LSTM) else "gru"
     rate = LEARNING_RATES[key] if learning_rate is None else learning_rate
-    windows = batch_windows([char_to_idx[ch] for ch in text], SEQ_LENGTH, BATCH_SIZE)
+    windows = batch_windows(encode(text, char_to_idx), SEQ_LENGTH, BATCH_SIZE)
     record = train_models({key: model}, {key: rate}, windows, None, num_iterations)[key]
     return list(record["loss"]), list(record["seconds"])
 
@@ -361,6 +361,13 @@ def write_comparison_report(results):
     print_report(results, analyze_comparison(results))                                          # (TODO 15)
 
 # ---- Data and training -----------------------------------------------------------------------------
+def encode(text, char_to_idx):
+    """(N,) int ids of the characters of `text`; ValueError naming a character char_to_idx lacks."""
+    missing = sorted(set(text) - set(char_to_idx))
+    if missing:
+        raise ValueError(f"char_to_idx: expected an id for each character of the text, none for {missing[0]!r}")
+    return np.array([char_to_idx[ch] for ch in text])
+
 def split_text(text, seq_length, batch_size):
     """(training text, held-out text), the last HELDOUT_FRACTION held out (2 characters at least).
     ValueError unless the text has 2 distinct characters and batch_size * seq_length + 1 to train on."""
@@ -466,7 +473,7 @@ def compare_lstm_gru(text, hidden_size=HIDDEN_SIZE, learning_rates=None, iterati
         raise ValueError("seeds: expected at least one seed, got none")
     train_text, heldout_text = split_text(text, seq_length, batch_size)
     char_to_idx = char_to_idx or {ch: k for k, ch in enumerate(sorted(set(text)))}
-    ids, V = np.array([char_to_idx[ch] for ch in text]), max(char_to_idx.values()) + 1
+    ids, V = encode(text, char_to_idx), max(char_to_idx.values()) + 1
     windows = batch_windows(ids[:len(train_text)], seq_length, batch_size)
     sizes = {"lstm": hidden_size, "gru": hidden_size, "gru_matched": matched_hidden_size(hidden_size, V, V)}
     kinds, rates = {"lstm": LSTM, "gru": GRU, "gru_matched": GRU}, LEARNING_RATES | (learning_rates or {})

@@ -387,6 +387,7 @@ def test_bad_input_raises_and_changes_nothing(call, match):
     (lambda: ex5.split_text("abcabc", 25, 16), "text: expected batch_size"),
     (lambda: ex5.batch_windows(np.arange(20), 5, 0), "batch_size"),
     (lambda: ex5.compare_lstm_gru(TEXT, seeds=[]), "seeds"),
+    (lambda: ex5.train_model(ex5.GRU(3, 4, 3), "abcd" * 200, {"a": 0, "b": 1, "c": 2}), "char_to_idx: .* 'd'"),
 ])
 def test_bad_arguments_name_themselves(call, match):
     with pytest.raises(ValueError, match=match):
