@@ -365,7 +365,7 @@ def encode(text, char_to_idx):
     """(N,) int ids of the characters of `text`; ValueError naming a character char_to_idx lacks."""
     missing = sorted(set(text) - set(char_to_idx))
     if missing:
-        raise ValueError(f"char_to_idx: expected an id for each character of the text, none for {missing[0]!r}")
+        raise ValueError(f"char_to_idx: expected an id for each character of the text, not {missing[0]!r}")
     return np.array([char_to_idx[ch] for ch in text])
 
 def split_text(text, seq_length, batch_size):
