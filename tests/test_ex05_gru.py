@@ -1,8 +1,10 @@
-"""Tests for Exercise 5 (exercise_05_solution.py): the GRU, the fused LSTM, the comparison
-and its analysis. Tiny models and short runs only; no timing is asserted."""
+"""Tests for Exercise 5 (exercise_05_solution.py): the GRU and the fused LSTM, the stub's functions and
+flow, the comparison, its analysis, the sweep, --check and bad input. Tiny models and short runs only; no
+timing is asserted."""
 import math
 import os
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -13,249 +15,168 @@ from gradcheck import assert_gradients_match, randomize, relative_errors, TOLERA
 import exercise_05_solution as ex5  # noqa: E402
 
 MODELS = (ex5.LSTM, ex5.GRU)
+ATTEMPT = os.path.join(os.path.dirname(__file__), "learner_attempt_ex5.py")
+TEXT = "the cat sat on the mat. the dog sat on the log. " * 8
 
 
 def random_case(cls, rng, D=4, H=3, T=5, B=None):
-    """A model with N(0, 0.5^2) parameters, clipping off, plus random ids and states."""
+    """A model with N(0, 0.5^2) parameters and clipping off, random ids and random states."""
     model = cls(D, H, D, seed=int(rng.integers(1000)), clip_value=None)
     randomize({name: getattr(model, name) for name in model.PARAM_NAMES}, rng)
     shape = (T,) if B is None else (T, B)
-    inputs, targets = rng.integers(0, D, shape), rng.integers(0, D, shape)
-    state_shape = (H,) if B is None else (B, H)
-    states = [rng.normal(0.0, 0.5, state_shape) for _ in model.initial_state()]
-    return model, inputs, targets, states
+    states = [rng.normal(0.0, 0.5, shape[1:] + (H,)) for _ in model.STATES]
+    return model, rng.integers(0, D, shape), rng.integers(0, D, shape), states
 
 
-# ---------------------------------------------------------------------------------------
-# Independent references: the exercise's equations, one step at a time, unfused
-# ---------------------------------------------------------------------------------------
-def reference_gru(model, inputs, targets, h):
+# ---- the equations, one unfused step at a time, as an independent reference -------------------------
+def reference(model, inputs, targets, states):
+    sig = lambda a: 1 / (1 + np.exp(-a))
     loss, hs = 0.0, []
+    h, C = (states + [None])[:2]
     for x_id, y_id in zip(inputs, targets):
         x = np.eye(model.input_size)[x_id]
         concat = np.concatenate([h, x])
-        r = 1 / (1 + np.exp(-(model.Wr @ concat + model.br)))
-        z = 1 / (1 + np.exp(-(model.Wz @ concat + model.bz)))
-        h_tilde = np.tanh(model.Wh @ np.concatenate([r * h, x]) + model.bh)
-        h = (1 - z) * h + z * h_tilde
+        if isinstance(model, ex5.GRU):
+            r, z = sig(model.Wr @ concat + model.br), sig(model.Wz @ concat + model.bz)
+            h = (1 - z) * h + z * np.tanh(model.Wh @ np.concatenate([r * h, x]) + model.bh)
+        else:
+            C = sig(model.Wf @ concat + model.bf) * C + sig(model.Wi @ concat + model.bi) * np.tanh(
+                model.Wc @ concat + model.bc)
+            h = sig(model.Wo @ concat + model.bo) * np.tanh(C)
         logits = model.Wy @ h + model.by
         loss -= logits[y_id] - np.log(np.exp(logits).sum())
         hs.append(h)
     return loss, np.array(hs)
 
 
-def reference_lstm(model, inputs, targets, h, C):
-    loss, hs = 0.0, []
-    for x_id, y_id in zip(inputs, targets):
-        concat = np.concatenate([h, np.eye(model.input_size)[x_id]])
-        f = 1 / (1 + np.exp(-(model.Wf @ concat + model.bf)))
-        i = 1 / (1 + np.exp(-(model.Wi @ concat + model.bi)))
-        C_tilde = np.tanh(model.Wc @ concat + model.bc)
-        o = 1 / (1 + np.exp(-(model.Wo @ concat + model.bo)))
-        C = f * C + i * C_tilde
-        h = o * np.tanh(C)
-        logits = model.Wy @ h + model.by
-        loss -= logits[y_id] - np.log(np.exp(logits).sum())
-        hs.append(h)
-    return loss, np.array(hs)
-
-
-@pytest.mark.parametrize("seed", [0, 1])
-def test_forward_matches_unfused_reference(seed):
-    rng = np.random.default_rng(seed)
-    gru, inputs, targets, (h0,) = random_case(ex5.GRU, rng)
-    ref_loss, ref_h = reference_gru(gru, inputs, targets, h0)
-    assert gru.forward(inputs, targets, h0) == pytest.approx(ref_loss, rel=1e-12)
-    np.testing.assert_allclose(gru.h_states[1:, 0], ref_h, rtol=1e-12, atol=1e-14)
-
-    lstm, inputs, targets, (h0, C0) = random_case(ex5.LSTM, rng)
-    ref_loss, ref_h = reference_lstm(lstm, inputs, targets, h0, C0)
-    assert lstm.forward(inputs, targets, h0, C0) == pytest.approx(ref_loss, rel=1e-12)
-    np.testing.assert_allclose(lstm.h_states[1:, 0], ref_h, rtol=1e-12, atol=1e-14)
+@pytest.mark.parametrize("cls", MODELS)
+def test_forward_matches_the_unfused_equations(cls):
+    model, inputs, targets, states = random_case(cls, np.random.default_rng(0))
+    loss, hs = reference(model, inputs, targets, states)
+    assert model.forward(inputs, targets, *states) == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(model.h_states[1:], hs, rtol=1e-12, atol=1e-14)
 
 
 def test_reset_gate_acts_before_the_matmul():
     """r = [1, 0], z = 1 and Wh's h part swapping the two units: the exercise's GRU gives
-    h~ = tanh(Wh_h (r * h_prev) + bh) = tanh([0, h0] + bh); applying r after the matmul
-    (r * (Wh_h h_prev)) would give tanh([h1, 0] + bh) instead."""
+    h~ = tanh(Wh_h (r * h_prev) + bh) = tanh([0, h0] + bh); r after the matmul would give [h1, 0]."""
     gru = ex5.GRU(2, 2, 2, clip_value=None)
-    gru.Wr[...] = 0.0
-    gru.br[...] = [50.0, -50.0]          # r = [1, 0]
-    gru.Wz[...] = 0.0
-    gru.bz[...] = 50.0                   # z = 1: h_t = h_tilde
-    gru.Wh[...] = 0.0
+    gru.W[...] = 0.0
+    gru.br, gru.bz, gru.bh = [50.0, -50.0], 50.0, 0.3
     gru.Wh[:, :2] = [[0.0, 1.0], [1.0, 0.0]]
-    gru.bh[...] = 0.3
-    h0 = np.array([0.9, -0.7])
-    gru.forward([0], [1], h0)
-    np.testing.assert_allclose(gru.h_states[1, 0], np.tanh([0.3, 0.9 + 0.3]), atol=1e-12)
+    gru.forward([0], [1], np.array([0.9, -0.7]))
+    np.testing.assert_allclose(gru.h_states[1], np.tanh([0.3, 0.9 + 0.3]), atol=1e-12)
 
 
-# ---------------------------------------------------------------------------------------
-# Gradients
-# ---------------------------------------------------------------------------------------
+# ---- gradients -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("cls", MODELS)
 @pytest.mark.parametrize("seed,batch", [(0, None), (1, None), (2, 3)])
 def test_gradient_check(cls, seed, batch):
     model, inputs, targets, states = random_case(cls, np.random.default_rng(seed), B=batch)
-    params = {name: getattr(model, name) for name in model.PARAM_NAMES}
-    model.forward(inputs, targets, *states)
-    model.backward()
-    analytic = {name: getattr(model, "d" + name).copy() for name in model.PARAM_NAMES}
-    assert_gradients_match(params, analytic, lambda: model.forward(inputs, targets, *states))
-
-
-@pytest.mark.parametrize("cls", MODELS)
-def test_state_gradients_returned_by_backward(cls):
-    model, inputs, targets, states = random_case(cls, np.random.default_rng(5), B=2)
     model.forward(inputs, targets, *states)
     returned = model.backward()
+    analytic = {name: getattr(model, "d" + name).copy() for name in model.PARAM_NAMES}
+    loss = lambda: model.forward(inputs, targets, *states)
+    assert_gradients_match({name: getattr(model, name) for name in model.PARAM_NAMES}, analytic, loss)
     returned = returned if isinstance(returned, tuple) else (returned,)
     names = [f"state{k}" for k in range(len(states))]
-    errors = relative_errors(dict(zip(names, states)), dict(zip(names, returned)),
-                             lambda: model.forward(inputs, targets, *states))
+    errors = relative_errors(dict(zip(names, states)), dict(zip(names, returned)), loss)
     assert max(errors.values()) <= TOLERANCE, errors
 
 
-@pytest.mark.parametrize("cls", MODELS)
-def test_last_state_continues_the_sequence(cls):
-    """Running 6 steps at once equals 3 + 3 steps with last_state() carried over."""
-    model, inputs, targets, states = random_case(cls, np.random.default_rng(9), T=6, B=2)
-    whole = model.forward(inputs, targets, *states)
-    first = model.forward(inputs[:3], targets[:3], *states)
-    second = model.forward(inputs[3:], targets[3:], *model.last_state())
-    assert first + second == pytest.approx(whole, rel=1e-12)
+def test_gradient_check_catches_a_wrong_backward(monkeypatch):
+    model, inputs, targets, (h0,) = random_case(ex5.GRU, np.random.default_rng(3))
+    model.forward(inputs, targets, h0)
+    model.backward()
+    analytic = {name: getattr(model, "d" + name).copy() for name in model.PARAM_NAMES}
+    analytic["Wz"][0, 0] *= 1.01
+    with pytest.raises(AssertionError):
+        assert_gradients_match({"Wz": model.Wz}, analytic, lambda: model.forward(inputs, targets, h0))
 
 
 def test_gradients_are_clipped_by_default():
     model = ex5.GRU(3, 4, 3)
     model.W *= 40.0
-    model.Wy[...] = 40.0 * np.random.default_rng(0).normal(size=model.Wy.shape)
-    model.forward(np.array([0, 1, 2] * 4), np.array([1, 2, 0] * 4), np.zeros(4))
+    model.Wy = 40.0 * np.random.default_rng(0).normal(size=model.Wy.shape)
+    model.forward([0, 1, 2] * 4, [1, 2, 0] * 4, np.zeros(4))
     model.backward()
+    grads = [getattr(model, "d" + name) for name in model.PARAM_NAMES]
+    assert max(np.abs(g).max() for g in grads) == 5.0
+
+
+# ---- shapes, ranges, views, the stub's usage -----------------------------------------------------------
+@pytest.mark.parametrize("cls", MODELS)
+def test_batch_equals_stacked_single_runs(cls):
+    model, inputs, targets, states = random_case(cls, np.random.default_rng(7), T=6, B=3)
+    loss = model.forward(inputs, targets, *states)
+    dstates = model.backward()
+    grads = {name: getattr(model, "d" + name).copy() for name in model.PARAM_NAMES}
+    single_loss, single_grads = 0.0, dict.fromkeys(model.PARAM_NAMES, 0.0)
+    for b in range(3):
+        single_loss += model.forward(inputs[:, b], targets[:, b], *[s[b] for s in states])
+        for batch_d, d in zip(*[x if isinstance(x, tuple) else (x,) for x in (dstates, model.backward())]):
+            np.testing.assert_allclose(batch_d[b], d, rtol=1e-10, atol=1e-12)
+        for name in model.PARAM_NAMES:
+            single_grads[name] = single_grads[name] + getattr(model, "d" + name)
+    assert loss == pytest.approx(single_loss, rel=1e-12)
     for name in model.PARAM_NAMES:
-        assert np.abs(getattr(model, "d" + name)).max() <= 5.0
+        np.testing.assert_allclose(grads[name], single_grads[name], rtol=1e-10, atol=1e-12)
 
 
-# ---------------------------------------------------------------------------------------
-# Shapes, ranges, views
-# ---------------------------------------------------------------------------------------
-def test_gru_shapes_and_gate_ranges():
+def test_gru_shapes_and_ranges_for_one_sequence_and_a_batch():
     D, H, T, B = 5, 4, 6, 3
-    model, inputs, targets, (h0,) = random_case(ex5.GRU, np.random.default_rng(3), D, H, T, B)
-    h0 = np.tanh(h0)
-    model.forward(inputs, targets, h0)
-    for name in ("Wr", "Wz", "Wh"):
-        assert getattr(model, name).shape == (H, H + D)
-    for name in ("br", "bz", "bh"):
-        assert getattr(model, name).shape == (H,)
-    assert model.inputs_cache.shape == model.reset_cache.shape == (T, B, H + D)
-    assert model.h_states.shape == (T + 1, B, H)
-    assert model.y_probs.shape == (T, B, D)
-    for gate in (model.r_gates, model.z_gates):
-        assert gate.shape == (T, B, H) and gate.min() >= 0.0 and gate.max() <= 1.0
-    assert np.abs(model.h_tilde_cache).max() <= 1.0
-    assert np.abs(model.h_states).max() <= 1.0       # convex mix of h_prev and h_tilde
-    np.testing.assert_allclose(model.y_probs.sum(axis=2), 1.0)
-    dh = model.backward()
-    assert dh.shape == (B, H)
-    for name in model.PARAM_NAMES:
-        assert getattr(model, "d" + name).shape == getattr(model, name).shape
+    for batch in ((), (B,)):
+        model, inputs, targets, (h0,) = random_case(ex5.GRU, np.random.default_rng(3), D, H, T, (batch or [None])[0])
+        model.forward(inputs, targets, np.tanh(h0))
+        assert model.inputs_cache.shape == (T,) + batch + (D,) and model.y_probs.shape == (T,) + batch + (D,)
+        assert model.h_states.shape == (T + 1,) + batch + (H,)
+        for gate in (model.r_gates, model.z_gates):
+            assert gate.shape == (T,) + batch + (H,) and 0.0 <= gate.min() and gate.max() <= 1.0
+        assert np.abs(model.h_tilde_cache).max() <= 1.0 and np.abs(model.h_states).max() <= 1.0
+        np.testing.assert_allclose(model.y_probs.sum(axis=-1), 1.0)
+        assert model.backward().shape == batch + (H,)
+    assert [getattr(model, name).shape for name in model.PARAM_NAMES] == [(H, H + D), (H,)] * 3 + [(D, H), (D,)]
+    assert model.sigmoid(np.array([-1000.0, 0.0, 1000.0])).tolist() == [0.0, 0.5, 1.0]
 
 
-def test_lstm_shapes_and_gate_ranges():
-    D, H, T, B = 5, 4, 6, 3
-    model, inputs, targets, states = random_case(ex5.LSTM, np.random.default_rng(4), D, H, T, B)
+def test_lstm_gate_ranges_and_forget_bias():
+    model, inputs, targets, states = random_case(ex5.LSTM, np.random.default_rng(4), 5, 4, 6, 3)
     model.forward(inputs, targets, *states)
     for gate in (model.f_gates, model.i_gates, model.o_gates):
-        assert gate.shape == (T, B, H) and gate.min() >= 0.0 and gate.max() <= 1.0
-    assert np.abs(model.C_tilde_cache).max() <= 1.0
-    assert np.abs(model.h_states[1:]).max() <= 1.0
-    assert model.C_states.shape == (T + 1, B, H)
-    dh, dC = model.backward()
-    assert dh.shape == dC.shape == (B, H)
-    assert np.all(ex5.LSTM(3, 4, 3).bf == 1.0)
+        assert gate.shape == (6, 3, 4) and 0.0 <= gate.min() and gate.max() <= 1.0
+    assert np.abs(model.C_tilde_cache).max() <= 1.0 and np.abs(model.h_states[1:]).max() <= 1.0
+    assert np.all(ex5.LSTM(3, 4, 3).bf == 1.0) and np.all(ex5.LSTM(3, 4, 3).bi == 0.0)
 
 
-@pytest.mark.parametrize("cls", MODELS)
-def test_gate_matrices_are_views_of_the_fused_arrays(cls):
-    model = cls(3, 2, 3)
-    first_w, first_b = cls.FUSED_W[0], cls.FUSED_B[0]
-    getattr(model, first_w)[0, 0] = 123.0
-    getattr(model, first_b)[1] = -7.0
-    assert model.W[0, 0] == 123.0 and model.b[1] == -7.0
-    assert np.shares_memory(model.memory[first_w], model._memory["W"])
+def test_stub_usage_carries_the_state_and_learns_hello():
+    """The course's loop: forward, backward, update, then h = gru.h_states[-1].copy() into the next call."""
+    chars = "ehlo"
+    ids = [chars.index(c) for c in "hellohello"]
+    gru, h, losses = ex5.GRU(4, 16, 4, seed=0), np.zeros(16), []
+    for _ in range(100):
+        losses.append(gru.forward(ids[:-1], ids[1:], h))
+        gru.backward()
+        gru.update_weights(0.1)
+        h = gru.h_states[-1].copy()
+    assert h.shape == (16,) and losses[-1] < 0.1 * losses[0]
+
+
+def test_named_blocks_are_views_that_can_be_assigned():
+    gru = ex5.GRU(3, 2, 3)
+    gru.Wz[0, 0] = 123.0
+    gru.bh = [-7.0, -8.0]
+    assert gru.W[2, 0] == 123.0 and gru.b[4:].tolist() == [-7.0, -8.0]
+    gru.forward([0, 1], [1, 2], np.zeros(2))
+    gru.backward()
+    assert np.shares_memory(gru.dWh, gru.dW) and gru.dWh.shape == (2, 5)
 
 
 @pytest.mark.parametrize("cls", MODELS)
 def test_initial_loss_is_T_ln_V(cls):
-    V, T = 20, 30
-    model = cls(V, 16, V, seed=0)
     rng = np.random.default_rng(0)
-    loss = model.forward(rng.integers(0, V, T), rng.integers(0, V, T), *model.initial_state())
-    assert loss == pytest.approx(T * math.log(V), rel=0.05)
-
-
-# ---------------------------------------------------------------------------------------
-# Parameter counts
-# ---------------------------------------------------------------------------------------
-def test_count_parameters_by_hand():
-    D, H, V = 7, 5, 6
-    lstm_cell = 4 * (H * (H + D) + H)                 # 4 gates: W (H, H+D) + b (H,)
-    gru_cell = 3 * (H * (H + D) + H)
-    output = V * H + V
-    assert ex5.count_parameters(ex5.LSTM(D, H, V)) == lstm_cell + output == 4 * 65 + 36
-    assert ex5.count_parameters(ex5.GRU(D, H, V)) == gru_cell + output == 3 * 65 + 36
-    blocks = ex5.parameter_blocks(ex5.GRU(D, H, V))
-    assert blocks == {"reset gate": 65, "update gate": 65, "candidate h~": 65, "output layer": 36}
-    assert sum(ex5.parameter_blocks(ex5.LSTM(D, H, V)).values()) == lstm_cell + output
-
-
-def test_matched_hidden_size_is_the_closest_count():
-    D = V = 39
-    for H in (8, 24):
-        target = ex5.count_parameters(ex5.LSTM(D, H, V))
-        best = min(range(1, 3 * H), key=lambda h: (abs(ex5.count_parameters(ex5.GRU(D, h, V)) - target), h))
-        assert ex5.matched_hidden_size(H, D, V) == best
-
-
-# ---------------------------------------------------------------------------------------
-# Batches and training
-# ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("cls", MODELS)
-def test_batch_equals_stacked_single_runs(cls):
-    rng = np.random.default_rng(7)
-    model, inputs, targets, states = random_case(cls, rng, T=6, B=3)
-    batch_loss = model.forward(inputs, targets, *states)
-    batch_dstates = model.backward()
-    batch_dstates = batch_dstates if isinstance(batch_dstates, tuple) else (batch_dstates,)
-    batch_grads = {name: getattr(model, "d" + name).copy() for name in model.PARAM_NAMES}
-    single_loss = 0.0
-    single_grads = {name: 0.0 for name in model.PARAM_NAMES}
-    for b in range(3):
-        single_loss += model.forward(inputs[:, b], targets[:, b], *[s[b] for s in states])
-        dstates = model.backward()
-        dstates = dstates if isinstance(dstates, tuple) else (dstates,)
-        for batch_d, single_d in zip(batch_dstates, dstates):
-            np.testing.assert_allclose(batch_d[b], single_d, rtol=1e-10, atol=1e-12)
-        for name in model.PARAM_NAMES:
-            single_grads[name] = single_grads[name] + getattr(model, "d" + name)
-    assert batch_loss == pytest.approx(single_loss, rel=1e-12)
-    for name in model.PARAM_NAMES:
-        np.testing.assert_allclose(batch_grads[name], single_grads[name], rtol=1e-10, atol=1e-12)
-
-
-@pytest.mark.parametrize("cls", MODELS)
-def test_hello_loss_decreases(cls):
-    chars = "helo"
-    ids = np.array([chars.index(c) for c in "hello" * 5])
-    model = cls(4, 16, 4, seed=0)
-    losses = []
-    for _ in range(100):
-        losses.append(model.forward(ids[:-1], ids[1:], *model.initial_state()))
-        model.backward()
-        model.update_weights(0.1)
-    assert losses[-1] < 0.1 * losses[0]
+    model = cls(20, 16, 20, seed=0)
+    loss = model.forward(rng.integers(0, 20, 30), rng.integers(0, 20, 30), *[np.zeros(16)] * len(model.STATES))
+    assert loss == pytest.approx(30 * math.log(20), rel=0.05)
 
 
 def test_adagrad_step_and_memory():
@@ -265,119 +186,188 @@ def test_adagrad_step_and_memory():
     model.backward()
     g = model.dWz.copy()
     model.update_weights(0.1)
-    np.testing.assert_allclose(model.memory["Wz"], g ** 2)
+    np.testing.assert_allclose(model.memory["W"][4:8], g ** 2)
     np.testing.assert_allclose(model.Wz, before - 0.1 * g / np.sqrt(g ** 2 + 1e-8))
 
 
-def test_compare_records_everything_and_is_reproducible():
-    kwargs = dict(hidden_size=6, seq_length=5, batch_size=2, iterations=8, seeds=[0, 1], log=None)
-    results = ex5.compare_lstm_gru(**kwargs)
-    again = ex5.compare_lstm_gru(**kwargs)
-    assert set(results["runs"]) == {"lstm", "gru", "gru_matched"}
+# ---- parameter counts ------------------------------------------------------------------------------
+def test_count_parameters_matches_the_stub_and_the_course_reference():
+    H, V = 64, 54
+    assert ex5.count_parameters(ex5.LSTM(V, H, V)) == 33_974
+    assert ex5.count_parameters(ex5.GRU(V, H, V)) == 26_358
+    reference = types.SimpleNamespace(**{w: np.zeros((H, H + V)) for w in ("Wf", "Wi", "Wc", "Wo")},
+                                      **{b: np.zeros((H, 1)) for b in ("bf", "bi", "bc", "bo")},
+                                      Why=np.zeros((V, H)), by=np.zeros((V, 1)), learning_rate=0.001)
+    assert ex5.count_parameters(reference) == 33_974
+    assert ex5.parameter_blocks(ex5.GRU(7, 5, 6)) == {"reset gate": 65, "update gate": 65, "candidate h~": 65,
+                                                      "output layer": 36}
+
+
+def test_matched_hidden_size_is_the_closest_count():
+    for H, D in ((8, 39), (24, 39), (128, 41)):
+        target = ex5.count_parameters(ex5.LSTM(D, H, D))
+        best = min(range(1, 3 * H), key=lambda h: (abs(3 * h * (h + D + 1) + D * (h + 1) - target), h))
+        assert ex5.matched_hidden_size(H, D, D) == best
+    assert ex5.matched_hidden_size(10 ** 9, 41, 41) > 10 ** 9     # no allocation, no hang
+
+
+# ---- training, the comparison and the stub's flow --------------------------------------------------------
+def test_batch_windows_stream_through_the_text():
+    windows = ex5.batch_windows(np.arange(23), seq_length=5, batch_size=2)   # streams of 11 ids
+    assert len(windows) == 2
+    assert windows[0][0].tolist() == [[0, 11], [1, 12], [2, 13], [3, 14], [4, 15]]
+    np.testing.assert_array_equal(windows[0][1], windows[0][0] + 1)
+    assert windows[1][0][0].tolist() == [5, 16]
+
+
+def test_comparison_is_reproducible_and_records_everything():
+    kwargs = dict(hidden_size=6, iterations=8, seeds=[0, 1], seq_length=5, batch_size=2)
+    results, again = ex5.compare_lstm_gru(TEXT, **kwargs), ex5.compare_lstm_gru(TEXT, **kwargs)
     V = results["config"]["vocab_size"]
-    assert results["models"]["gru_matched"]["hidden_size"] == ex5.matched_hidden_size(6, V, V)
-    for key, runs in results["runs"].items():
-        assert [r["seed"] for r in runs] == [0, 1]
-        for run, rerun in zip(runs, again["runs"][key]):
-            assert run["loss"].shape == run["seconds"].shape == (8,)
-            assert np.all(run["seconds"] > 0)
-            assert len(run["heldout"]) == len(run["eval_iterations"]) and run["eval_iterations"][-1] == 8
-            assert len(run["sample"]) == ex5.SAMPLE_LENGTH + 1
+    assert results["gru_matched"]["hidden_size"] == ex5.matched_hidden_size(6, V, V)
+    for key in ex5.MODEL_KEYS:
+        assert results[key]["learning_rate"] == ex5.LEARNING_RATES[key]
+        for run, rerun in zip(results[key]["runs"], again[key]["runs"]):
+            assert run["loss"].shape == run["seconds"].shape == (8,) and np.all(run["seconds"] > 0)
+            assert run["eval_iterations"][-1] == 8 and len(run["heldout"]) == len(run["eval_iterations"])
             np.testing.assert_array_equal(run["loss"], rerun["loss"])
             assert run["loss"][0] == pytest.approx(math.log(V), rel=0.05)
+        np.testing.assert_allclose(results[key]["losses"], np.mean([r["loss"] for r in results[key]["runs"]], 0))
 
 
-# ---------------------------------------------------------------------------------------
-# Analysis on a hand-made results dict
-# ---------------------------------------------------------------------------------------
-def hand_made_results(gru_seconds, gru_best):
-    """LSTM: 10 ms per iteration; GRU: gru_seconds (one value, or one per seed)."""
-    def run(seconds, best, final, train):
-        return {"loss": np.full(20, train), "seconds": np.full(20, seconds), "heldout": np.array([2.0, best, final]),
-                "heldout_final": final, "real_word_share": 0.5}
-
-    blocks = {"lstm": {"forget gate": 100, "input gate": 100, "candidate C~": 100, "output gate": 100,
-                       "output layer": 100},
-              "gru": {"reset gate": 100, "update gate": 100, "candidate h~": 100, "output layer": 100},
-              "gru_matched": {"reset gate": 130, "update gate": 130, "candidate h~": 130, "output layer": 110}}
-    models = {key: {"label": key, "hidden_size": {"lstm": 10, "gru": 10, "gru_matched": 12}[key],
-                    "blocks": b, "total": sum(b.values())} for key, b in blocks.items()}
-    runs = {"lstm": [run(0.010, b, 1.5, 1.0) for b in (1.0, 1.1, 1.2)],
-            "gru": [run(sec, b, 1.6, 0.9) for sec, b in zip(np.broadcast_to(gru_seconds, 3), gru_best)],
-            "gru_matched": [run(0.0095, b, 1.6, 0.9) for b in (1.3, 1.3, 1.3)]}
-    return {"models": models, "runs": runs}
-
-
-def test_analyze_comparison_claims_hold():
-    a = ex5.analyze_comparison(hand_made_results(0.0085, (1.02, 1.12, 1.22)))
-    assert a["params"]["lstm"]["cell"] == 400 and a["params"]["gru"]["total"] == 400
-    assert a["savings_pct"]["cell"] == pytest.approx(25.0)
-    assert a["savings_pct"]["model"] == pytest.approx(20.0)
-    assert a["savings_pct"]["matched_model"] == pytest.approx(0.0)
-    assert a["time_ratio"]["gru"] == pytest.approx(0.85)
-    assert a["speedup_pct"]["gru"] == pytest.approx(15.0)
-    assert a["speedup_pct_by_seed"]["gru"] == pytest.approx([15.0, 15.0, 15.0])
-    assert a["time_ratio"]["gru_matched"] == pytest.approx(0.95)
-    assert a["ms_per_iteration"]["lstm"] == pytest.approx(10.0)
-    assert a["heldout_best"]["lstm"] == pytest.approx((1.1, 0.1))
-    assert a["heldout"]["gru"] == pytest.approx((1.6, 0.0))
-    assert a["train_final"]["gru"] == pytest.approx((0.9, 0.0))
-    assert a["loss_diff_pct"]["gru"] == pytest.approx(100 * 0.02 / 1.1)
-    params, speed, performance = a["verdicts"]
-    assert params["holds"] is False and params["status"] == "holds for the recurrent cell only"
-    assert speed["holds"] is True and speed["status"] == "holds"
-    assert performance["holds"] is True and performance["status"] == "holds"
-    assert "25.0% fewer" in params["detail"] and "20.0% fewer" in params["detail"]
-
-
-def test_analyze_comparison_claims_fail():
-    a = ex5.analyze_comparison(hand_made_results(0.012, (1.3, 1.3, 1.3)))
-    assert a["speedup_pct"]["gru"] == pytest.approx(-20.0)
-    _, speed, performance = a["verdicts"]
-    assert speed["holds"] is False and "20.0% slower" in speed["status"]
-    assert performance["holds"] is False and "higher" in performance["status"]
-    assert a["loss_diff_pct"]["gru"] == pytest.approx(100 * 0.2 / 1.1)
-
-
-# ---------------------------------------------------------------------------------------
-# Benchmark and figures
-# ---------------------------------------------------------------------------------------
-def test_benchmark_returns_times_and_shares():
-    bench = ex5.benchmark(hidden_sizes=(4, 8), batch_sizes=(1, 3), seq_length=4, vocab_size=5,
-                          min_seconds=0.0, log=None)
-    for key in ("lstm", "gru"):
-        assert bench[key]["ms"].shape == (2, 2) and np.all(bench[key]["ms"] > 0)
-        assert np.all(bench[key]["matmul_share"] > 0)
-
-
-def test_figures_are_written(tmp_path):
-    results = ex5.compare_lstm_gru(hidden_size=4, seq_length=5, batch_size=2, iterations=6,
-                                   seeds=[0, 1], log=None)
-    path = tmp_path / "cmp.png"
-    fig = ex5.visualize_comparison(results, ex5.analyze_comparison(results), str(path))
+def test_the_stubs_flow_runs(tmp_path, capsys):
+    char_to_idx = {ch: k for k, ch in enumerate(sorted(set(TEXT)))}
+    results = ex5.compare_models(TEXT, char_to_idx, hidden_size=8, num_iterations=6, seq_length=5, batch_size=2)
+    assert set(results) == {"config", "lstm", "gru"}
+    V = len(char_to_idx)
+    for key, cls in (("lstm", ex5.LSTM), ("gru", ex5.GRU)):
+        assert results[key]["params"] == ex5.count_parameters(cls(V, 8, V))
+        assert len(results[key]["losses"]) == len(results[key]["times"]) == 6
+    fig = ex5.plot_comparison(results, str(tmp_path / "stub.png"))
+    assert len(fig.axes) == 3 and (tmp_path / "stub.png").stat().st_size > 10_000
     ex5.plt.close(fig)
-    bench = ex5.benchmark(hidden_sizes=(4,), batch_sizes=(1, 2), seq_length=3, vocab_size=5,
-                          min_seconds=0.0, log=None)
-    bench_path = tmp_path / "bench.png"
-    ex5.plt.close(ex5.visualize_benchmark(bench, str(bench_path)))
-    assert path.stat().st_size > 10_000 and bench_path.stat().st_size > 10_000
+    ex5.write_comparison_report(results)
+    out = capsys.readouterr().out
+    assert all(claim in out for claim in ex5.CLAIMS)
+    losses, times = ex5.train_model(ex5.GRU(len(char_to_idx), 8, len(char_to_idx)), TEXT * 3, char_to_idx, 5)
+    assert len(losses) == len(times) == 5 and all(t > 0 for t in times)
 
 
-# ---------------------------------------------------------------------------------------
-# Bad input
-# ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("call,match", [
-    (lambda m: m.forward([0, 1], [1], np.zeros(3)), "targets"),
-    (lambda m: m.forward([], [], np.zeros(3)), "non-empty"),
-    (lambda m: m.forward([0, 4], [1, 2], np.zeros(3)), r"ids in \[0, 4\), got 4"),
-    (lambda m: m.forward([0.0, 1.0], [1, 2], np.zeros(3)), "integer"),
-    (lambda m: m.forward([0, 1], [1, 2], np.zeros(2)), "h_prev: expected shape"),
-    (lambda m: m.forward([0, 1], [1, 2], np.array([0.0, np.nan, 0.0])), "finite"),
-    (lambda m: m.forward([[0], [1]], [[1], [2]], np.zeros(3)), "h_prev: expected shape"),
-    (lambda m: m.update_weights(0.0), "learning_rate"),
-    (lambda m: m.sample(np.zeros(3), 0, 5, temperature=0.0), "temperature"),
+def test_tuning_chooses_the_lowest_mean_validation_loss():
+    tuning = ex5.tune_learning_rates(TEXT, rates=(0.02, 0.3), seeds=[0], hidden_size=5, iterations=10,
+                                     seq_length=5, batch_size=2)
+    for key, validation in tuning["validation"].items():
+        assert validation.shape == (2, 1)
+        assert tuning["chosen"][key] == (0.02, 0.3)[int(np.argmin(validation[:, 0]))]
+
+
+def test_benchmark_and_four_panel_figure(tmp_path):
+    bench = ex5.benchmark(cases=((3, 2, 4),), vocab_size=5, seconds=0.0)
+    assert bench["lstm"][0] > 0 and bench["gru"][0] > 0
+    results = ex5.compare_lstm_gru(TEXT, hidden_size=4, iterations=6, seeds=[0, 1], seq_length=5, batch_size=2)
+    fig = ex5.visualize_comparison(results, ex5.analyze_comparison(results), str(tmp_path / "cmp.png"))
+    assert len(fig.axes) == 4 and (tmp_path / "cmp.png").stat().st_size > 10_000
+    ex5.plt.close(fig)
+
+
+# ---- analysis on hand-made results -----------------------------------------------------------------
+def hand_made(gru_seconds, gru_best):
+    """LSTM 10 ms per iteration, GRU gru_seconds; blocks of 100 parameters; LSTM best held-out 1.0-1.2."""
+    def runs(seconds, bests):
+        return [{"seconds": np.full(20, s), "heldout": [2.0, b, 1.6]} for s, b in zip(seconds, bests)]
+    blocks = lambda n: {**{f"gate {k}": 100 for k in range(n)}, "output layer": 100}
+    return {"lstm": {"params": 500, "blocks": blocks(4), "runs": runs([0.010] * 3, (1.0, 1.1, 1.2))},
+            "gru": {"params": 400, "blocks": blocks(3), "runs": runs(np.broadcast_to(gru_seconds, 3), gru_best)}}
+
+
+def test_analysis_when_the_claims_hold():
+    a = ex5.analyze_comparison(hand_made(0.0085, (1.02, 1.12, 1.22)))
+    assert a["savings"]["cell"] == pytest.approx(25.0) and a["savings"]["model"] == pytest.approx(20.0)
+    assert a["ratio"]["gru"] == pytest.approx(0.85) and a["speedup_by_seed"]["gru"] == pytest.approx([15.0] * 3)
+    assert a["best"]["lstm"] == pytest.approx((1.1, 0.1)) and a["last"]["gru"] == pytest.approx((1.6, 0.0))
+    assert a["diff"]["gru"] == pytest.approx(100 * 0.02 / 1.1)
+    assert [v["holds"] for v in a["verdicts"]] == [False, True, True]
+    assert a["verdicts"][0]["status"].startswith("holds for the recurrent cell only")
+
+
+def test_analysis_when_the_claims_fail():
+    a = ex5.analyze_comparison(hand_made([0.012, 0.011, 0.013], (1.3, 1.3, 1.3)))
+    assert a["speedup_by_seed"]["gru"] == pytest.approx([-20.0, -10.0, -30.0])
+    _, speed, performance = a["verdicts"]
+    assert not speed["holds"] and "20.0% more time" in speed["status"]
+    assert not performance["holds"] and "+18.2%" in performance["status"]
+
+
+# ---- --check ---------------------------------------------------------------------------------------
+def check(tmp_path, old=None, new=None):
+    """check_attempt on a copy of the stub-style attempt with every `old` replaced by `new`."""
+    with open(ATTEMPT, encoding="utf-8") as handle:
+        source = handle.read()
+    if old is not None:
+        assert old in source, old
+        source = source.replace(old, new)
+    path = tmp_path / "attempt.py"
+    path.write_text(source)
+    return ex5.check_attempt(str(path))
+
+
+def first_failure(rows):
+    return next(row for row in rows if row[2] is False)
+
+
+def test_check_passes_the_solution_and_a_stub_style_attempt(tmp_path, capsys):
+    assert ex5.main(["--check", ex5.__file__]) == 0
+    rows = check(tmp_path)
+    assert all(row[2] for row in rows) and rows[-1][3] == "plain SGD, as the stub says"
+    assert ex5.print_check(rows, "attempt.py") == 0 and "all 15 items checked match" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("old,new,tag,what", [
+    ("np.concatenate([r * h, x]) + self.bh", "np.concatenate([h, x]) + self.bh", "6", "h_tilde_cache"),
+    ("h_new = (1 - z) * h + z * h_tilde", "h_new = z * h + (1 - z) * h_tilde", "6", "h_states"),
+    ("dz_raw = dh * (h_tilde - h) * z * (1 - z)", "dz_raw = dh * (h_tilde - h)", "7", "dWz dbz"),
+    ("dh_next = dh * (1 - z) + d_rh * r +", "dh_next = d_rh * r +", "7", "dh_next"),
+    ("d_rh = (self.Wh.T @ dh_tilde_raw)[:H]", "d_rh = (self.Wh.T @ dh_tilde_raw)[H:]", "7", "forward, backward"),
 ])
-def test_bad_input_raises_without_changing_state(call, match):
+def test_check_names_the_item_of_a_planted_bug(tmp_path, old, new, tag, what):
+    row = first_failure(check(tmp_path, old, new))
+    assert row[0] == tag and row[1].startswith(what), row
+
+
+def test_check_reports_missing_clipping_and_a_wrong_update(tmp_path):
+    rows = check(tmp_path, "np.clip(getattr(self, \"d\" + name), -5, 5, out=getattr(self, \"d\" + name))", "pass")
+    assert [row[1] for row in rows if row[2] is False] == ["30 steps' gradients, clipped"]
+    row = first_failure(check(tmp_path, "learning_rate * getattr(self, \"d\" + name))",
+                              "learning_rate * 2 * getattr(self, \"d\" + name))"))
+    assert row[0] == "8" and row[3] == "neither rule"
+
+
+def test_check_skips_caches_the_learner_does_not_keep(tmp_path):
+    rows = check(tmp_path, "r_gates", "resets")
+    assert rows[1][:3] == ("6", None, None) and rows[1][3] == "not kept, so not checked"
+    assert all(row[2] is not False for row in rows)
+
+
+def test_check_reports_the_learners_errors_and_bad_files(tmp_path):
+    row = first_failure(check(tmp_path, "dy[self.targets[t]] -= 1", "dy[self.targets[t]] -= undefined_name"))
+    assert row[0] == "7" and "NameError" in row[3] and row[3].startswith("line ")
+    assert first_failure(check(tmp_path, "class GRU:", "class Gru:"))[1] == "class GRU"
+    with pytest.raises(ValueError, match="--check: cannot read"):
+        ex5.check_attempt(str(tmp_path / "missing.py"))
+
+
+# ---- bad input -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("call,match", [
+    (lambda m: m.forward([0, 1], [1], np.zeros(3)), "targets: expected the shape"),
+    (lambda m: m.forward([], [], np.zeros(3)), "inputs: expected a non-empty"),
+    (lambda m: m.forward([0, 4], [1, 2], np.zeros(3)), r"inputs: expected ids in \[0, 4\), got 4"),
+    (lambda m: m.forward([0.0, 1.0], [1, 2], np.zeros(3)), "inputs: expected integer ids"),
+    (lambda m: m.forward([0, 1], [1, 2], np.zeros(2)), "h_prev: expected finite values of shape"),
+    (lambda m: m.forward([0, 1], [1, 2], [0.0, np.nan, 0.0]), "with NaN or inf"),
+    (lambda m: m.update_weights(0.0), "learning_rate"),
+    (lambda m: ex5.heldout_loss_per_char(m, [3]), "ids: expected"),
+])
+def test_bad_input_raises_and_changes_nothing(call, match):
     model = ex5.GRU(4, 3, 4)
     model.forward([0, 1, 2], [1, 2, 3], np.zeros(3))
     model.backward()
@@ -388,84 +378,43 @@ def test_bad_input_raises_without_changing_state(call, match):
     np.testing.assert_array_equal(model.y_probs, probs)
 
 
-def test_bad_constructor_and_order_of_calls():
-    with pytest.raises(ValueError, match="hidden_size: expected a positive integer, got 0"):
-        ex5.GRU(3, 0, 3)
-    with pytest.raises(RuntimeError, match="forward"):
-        ex5.LSTM(3, 2, 3).backward()
-    with pytest.raises(RuntimeError, match="backward"):
-        ex5.GRU(3, 2, 3).update_weights(0.1)
-    with pytest.raises(ValueError, match="distinct"):
-        ex5.split_text("aaaaaaaaaaaaaaaaaaaa", 3, 2)
-    with pytest.raises(ValueError, match="expected at least"):
-        ex5.split_text("abcabc", 25, 16)
-
-
-def test_sample_returns_valid_ids():
-    model = ex5.GRU(5, 4, 5)
-    ids = model.sample(np.zeros(4), 2, 30, temperature=0.8)
-    assert len(ids) == 30 and all(0 <= i < 5 for i in ids)
-    lstm = ex5.LSTM(5, 4, 5)
-    assert all(0 <= i < 5 for i in lstm.sample(np.zeros(4), np.zeros(4), 1, 10))
-
-
-# ---------------------------------------------------------------------------------------
-# Command line
-# ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("argv,match", [
-    (["--iterations", "0"], "--iterations: expected a positive integer, got 0"),
-    (["--learning-rate", "nan"], "--learning-rate"),
-    (["--text", "/nonexistent/file.txt"], "--text: cannot read"),
-    (["--hidden-size", "abc"], "invalid int value"),
-    (["--seeds", "-1"], "--seeds"),
+@pytest.mark.parametrize("call,match", [
+    (lambda: ex5.GRU(3, 0, 3), "hidden_size: expected an integer"),
+    (lambda: ex5.count_parameters(object()), "model: expected NumPy array attributes"),
+    (lambda: ex5.matched_hidden_size(0, 41, 41), "lstm_hidden_size"),
+    (lambda: ex5.split_text(TEXT, 0, 2), "seq_length"),
+    (lambda: ex5.split_text("a" * 50, 3, 2), "text: expected at least 2 distinct"),
+    (lambda: ex5.split_text("abcabc", 25, 16), "text: expected batch_size"),
+    (lambda: ex5.batch_windows(np.arange(20), 5, 0), "batch_size"),
+    (lambda: ex5.compare_lstm_gru(TEXT, seeds=[]), "seeds"),
+    (lambda: ex5.train_model(ex5.GRU(3, 4, 3), "abcd" * 200, {"a": 0, "b": 1, "c": 2}), "char_to_idx: .* 'd'"),
 ])
-def test_cli_bad_input_is_one_line_exit_2(argv, match, capsys, tmp_path):
+def test_bad_arguments_name_themselves(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["--iterations", "0"], "--iterations: expected an integer"),
+    (["--hidden-size", "1000000000"], "--hidden-size: expected an integer in [1, 4,096]"),
+    (["--learning-rate", "nan"], "--learning-rate"),
+    (["--seeds", "0"], "--seeds"),
+    (["--outdir", "/proc/no_such_dir"], "--outdir: cannot write"),
+    (["--hidden-size", "abc"], "invalid int value"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(argv, match, capsys):
     try:
-        code = ex5.main(argv + ["--outdir", str(tmp_path)])
-    except SystemExit as exit_:          # argparse's own type errors
+        code = ex5.main(argv)
+    except SystemExit as exit_:                       # argparse's own errors
         code = exit_.code
     err = capsys.readouterr().err
-    assert code == 2
-    assert err.count("\n") == 1 and match in err
+    assert code == 2 and err.count("\n") == 1 and match in err
 
 
-def test_cli_short_text_is_one_line_exit_2(capsys, tmp_path):
-    text = tmp_path / "short.txt"
-    text.write_text("abc abc")
-    assert ex5.main(["--text", str(text), "--outdir", str(tmp_path)]) == 2
-    assert capsys.readouterr().err.count("\n") == 1
-
-
-def test_cli_runs_and_saves_the_figure(capsys, tmp_path):
-    code = ex5.main(["--iterations", "4", "--hidden-size", "4", "--seeds", "2", "--seq-length", "5",
-                     "--batch-size", "2", "--outdir", str(tmp_path)])
-    assert code == 0
-    out = capsys.readouterr().out
-    assert "fewer parameters" in out and (tmp_path / "ex5_comparison.png").exists()
-
-
-def test_cli_divergence_is_one_line_exit_1(capsys, tmp_path):
-    code = ex5.main(["--iterations", "30", "--hidden-size", "4", "--seeds", "1", "--seq-length", "5",
-                     "--batch-size", "2", "--learning-rate", "1e308", "--outdir", str(tmp_path)])
+def test_cli_runs_saves_the_figure_and_stops_a_diverging_run(tmp_path, capsys):
+    assert ex5.main(["--iterations", "3", "--hidden-size", "4", "--seeds", "2", "--outdir", str(tmp_path)]) == 0
+    assert "fewer parameters" in capsys.readouterr().out and (tmp_path / "ex5_comparison.png").exists()
+    code = ex5.main(["--iterations", "20", "--hidden-size", "4", "--seeds", "1", "--learning-rate", "1e308",
+                     "--outdir", str(tmp_path)])
     err = capsys.readouterr().err
-    assert code == 1 and err.count("\n") == 1 and "learning-rate" in err
-
-
-def test_batch_windows_stream_through_the_text():
-    ids = np.arange(23)                       # streams of (23 - 1) // 2 = 11 ids
-    windows = ex5.batch_windows(ids, seq_length=5, batch_size=2)
-    inputs, targets, restart = next(windows)
-    assert restart and inputs.tolist() == [[0, 11], [1, 12], [2, 13], [3, 14], [4, 15]]
-    np.testing.assert_array_equal(targets, inputs + 1)
-    inputs, _, restart = next(windows)
-    assert not restart and inputs[0].tolist() == [5, 16]
-    _, _, restart = next(windows)             # 10 + 5 > 11: back to the start
-    assert restart
-
-
-def test_speed_verdict_is_borderline_when_seeds_straddle_the_range():
-    a = ex5.analyze_comparison(hand_made_results([0.0078, 0.0079, 0.0082], (1.0, 1.1, 1.2)))
-    assert a["speedup_pct"]["gru"] == pytest.approx(21.0)
-    assert a["speedup_pct_by_seed"]["gru"] == pytest.approx([22.0, 21.0, 18.0])
-    speed = a["verdicts"][1]
-    assert speed["holds"] is False and speed["status"].startswith("borderline") and "above" in speed["status"]
+    assert code == 1 and err.count("\n") == 1 and "smaller --learning-rate" in err
