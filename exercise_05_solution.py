@@ -86,16 +86,17 @@ def check_float(name, value, low=0.0):
         raise ValueError(f"{name}: expected a finite number > {low:g}, got {value!r}")
     return float(value)
 
-def check_ids(name, ids, size):
-    """`ids` as an int array, (T,) or (T, B), every id in [0, size); otherwise ValueError naming `name`."""
+def check_ids(name, ids, size, allow_skip=False):
+    """`ids` as an int array, (T,) or (T, B), in [0, size) or -1 if allow_skip; else ValueError."""
     arr = np.asarray(ids)
     if arr.ndim not in (1, 2) or arr.size == 0:
         raise ValueError(f"{name}: expected a non-empty (T,) or (T, B) array of ids, got shape {arr.shape}")
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
         raise ValueError(f"{name}: expected integer ids, got dtype {arr.dtype}")
-    bad = (arr < 0) | (arr >= size)
+    bad = (arr < (-1 if allow_skip else 0)) | (arr >= size)
     if bad.any():
-        raise ValueError(f"{name}: expected ids in [0, {size}), got {arr[bad][0]}")
+        allowed = f"[0, {size})" + (" or -1" if allow_skip else "")
+        raise ValueError(f"{name}: expected ids in {allowed}, got {arr[bad][0]}")
     return arr
 
 def check_state(name, state, shape):
@@ -892,78 +893,61 @@ The river town woke slowly in the cold morning. A baker opened the door of his s
 loaves of bread on the long wooden table by the window. The smell of warm bread drifted down the street, \
 past the old stone bridge and the small green boats that waited by the water. A girl with a red scarf \
 walked to the school on the hill, and she stopped on the bridge to watch the river carry the last leaves \
-of the year towards the sea.
-
-Her name was Nora, and she liked to count things. She counted the boats, the birds on the roof of the \
-mill, and the steps that led from the bridge to the school. There were forty steps. On some days there \
-were forty one, because she lost count when a friend called her name. Her teacher said that counting was \
-the start of all science, and that a good question was worth more than a quick answer. Nora kept her \
-questions in a small blue notebook, and every evening she read them again by the light of the kitchen \
-lamp.
-
-In the spring the river rose and the water came up to the road. The people of the town carried sand in \
-heavy bags and built a low wall along the bank. The baker gave bread to everyone who worked on the wall, \
-and the children carried water and warm tea. When the rain stopped, the river went down again, and the \
-town was quiet and tired and glad. Nora wrote in her notebook that water always finds the lowest place, \
-and that people find each other when the water is high.
-
-In the summer the days were long and the light stayed late over the hills. The children swam in the slow \
-part of the river, where the water was clear and the stones were smooth and round. Old men sat on the \
-bench near the bridge and talked about the weather, the price of bread, and the years when the winters \
-were colder. A cat slept on the warm wall of the mill, and nobody asked it to move. Nora walked along the \
-bank with her notebook and wrote down the names of the plants, the colours of the stones, and the time \
-when the first star came out at night.
-
-In the autumn the wind turned and the leaves fell into the river again. The school on the hill opened its \
-doors, and the teacher asked the children to write about something they had learned. Nora wrote about the \
-river. She wrote that it was never the same river, because the water was always new, but that the town \
-remembered it as one river, because the town remembered the bridge, the mill, the boats and the steps. She \
-wrote that memory is what keeps a thing the same when all of its parts have changed.
-
-The teacher read the story to the class and asked what they thought. One boy said that the river was just \
-water and that was all. Another girl said that the river was the sound it made at night. Nora said that \
-the river was the way the water went, and the way the town walked beside it. The teacher smiled and wrote \
-a new question on the board: what does a river remember, and what does it forget? The children thought \
-about it for a long time, and nobody gave a quick answer.
-
-In the winter the river froze at the edges and the boats were pulled up onto the bank. The baker baked \
-more bread than ever, because the cold made people hungry, and the smell of the shop reached all the way \
-to the bridge. Nora counted the steps to the school once more, and there were forty. She wrote the number \
-in her notebook, closed it, and walked up the hill in the snow, while the river went on below the ice, \
-slow and dark and patient, carrying the year away to the sea.
-
-When Nora was older she went to work at the mill with her uncle. The mill was old and loud, and the great \
-wheel turned in the water from the first light of the day until the evening. Her uncle showed her how the \
-water pushed the wheel, how the wheel turned the stones, and how the stones made flour for the bread. He \
-said that a mill is a way of asking the river to work for the town, and that the river always answers, but \
-only in its own time. Nora wrote down how fast the wheel turned in each season. It turned fast in the \
-spring, when the water was high, and slow in the summer, when the water was low.
-
-One day a man came from the city with a long coat and a box of papers. He said that the town should build \
-a new bridge, a wide bridge for trucks, and that the old stone bridge was too small and too slow for the \
-modern world. The people of the town met in the school to talk about it. Some said that a new bridge would \
-bring work and money. Others said that the old bridge was the heart of the town, and that a heart is not \
-something you replace because it is small. The baker said nothing for a long time, and then he said that \
-bread is also small and slow, and that nobody wants to live without it.
-
-Nora stood up and read from her notebook. She read the number of boats that crossed under the bridge each \
-week, the number of people who walked over it each morning, and the days when the river had risen almost \
-to the top of the arch. She said that the old bridge had stood through every flood in her notebook, and \
-that the town should learn what the bridge knew before it decided to forget it. The room was quiet. Then \
-the man from the city asked if he could read the notebook, and Nora gave it to him.
-
-He read it that night in the small hotel by the square, and in the morning he walked to the bridge and \
-counted the steps to the school himself. There were forty. He came back to the school and said that the \
-town did not need a wide bridge in the middle, but a small road around the hill for the trucks, and that \
-the old bridge should stay as it was. The people of the town were surprised, and the baker laughed and \
-gave him a loaf of bread for the road home.
-
-Years later, when Nora was a teacher in the school on the hill, she asked her own class the old question \
-about the river. What does a river remember, and what does it forget? A small boy with cold hands said \
-that the river forgets the water, because the water always leaves, but that it remembers the shape of the \
-bank, because the bank stays. Nora wrote his answer on the board, and under it she wrote the date, and the \
-number of steps from the bridge to the school, which was still forty.
-"""
+of the year towards the sea.\n\nHer name was Nora, and she liked to count things. She counted the boats, \
+the birds on the roof of the mill, and the steps that led from the bridge to the school. There were forty \
+steps. On some days there were forty one, because she lost count when a friend called her name. Her \
+teacher said that counting was the start of all science, and that a good question was worth more than a \
+quick answer. Nora kept her questions in a small blue notebook, and every evening she read them again by \
+the light of the kitchen lamp.\n\nIn the spring the river rose and the water came up to the road. The \
+people of the town carried sand in heavy bags and built a low wall along the bank. The baker gave bread to \
+everyone who worked on the wall, and the children carried water and warm tea. When the rain stopped, the \
+river went down again, and the town was quiet and tired and glad. Nora wrote in her notebook that water \
+always finds the lowest place, and that people find each other when the water is high.\n\nIn the summer \
+the days were long and the light stayed late over the hills. The children swam in the slow part of the \
+river, where the water was clear and the stones were smooth and round. Old men sat on the bench near the \
+bridge and talked about the weather, the price of bread, and the years when the winters were colder. A cat \
+slept on the warm wall of the mill, and nobody asked it to move. Nora walked along the bank with her \
+notebook and wrote down the names of the plants, the colours of the stones, and the time when the first \
+star came out at night.\n\nIn the autumn the wind turned and the leaves fell into the river again. The \
+school on the hill opened its doors, and the teacher asked the children to write about something they had \
+learned. Nora wrote about the river. She wrote that it was never the same river, because the water was \
+always new, but that the town remembered it as one river, because the town remembered the bridge, the \
+mill, the boats and the steps. She wrote that memory is what keeps a thing the same when all of its parts \
+have changed.\n\nThe teacher read the story to the class and asked what they thought. One boy said that \
+the river was just water and that was all. Another girl said that the river was the sound it made at \
+night. Nora said that the river was the way the water went, and the way the town walked beside it. The \
+teacher smiled and wrote a new question on the board: what does a river remember, and what does it forget? \
+The children thought about it for a long time, and nobody gave a quick answer.\n\nIn the winter the river \
+froze at the edges and the boats were pulled up onto the bank. The baker baked more bread than ever, \
+because the cold made people hungry, and the smell of the shop reached all the way to the bridge. Nora \
+counted the steps to the school once more, and there were forty. She wrote the number in her notebook, \
+closed it, and walked up the hill in the snow, while the river went on below the ice, slow and dark and \
+patient, carrying the year away to the sea.\n\nWhen Nora was older she went to work at the mill with her \
+uncle. The mill was old and loud, and the great wheel turned in the water from the first light of the day \
+until the evening. Her uncle showed her how the water pushed the wheel, how the wheel turned the stones, \
+and how the stones made flour for the bread. He said that a mill is a way of asking the river to work for \
+the town, and that the river always answers, but only in its own time. Nora wrote down how fast the wheel \
+turned in each season. It turned fast in the spring, when the water was high, and slow in the summer, when \
+the water was low.\n\nOne day a man came from the city with a long coat and a box of papers. He said that \
+the town should build a new bridge, a wide bridge for trucks, and that the old stone bridge was too small \
+and too slow for the modern world. The people of the town met in the school to talk about it. Some said \
+that a new bridge would bring work and money. Others said that the old bridge was the heart of the town, \
+and that a heart is not something you replace because it is small. The baker said nothing for a long time, \
+and then he said that bread is also small and slow, and that nobody wants to live without it.\n\nNora \
+stood up and read from her notebook. She read the number of boats that crossed under the bridge each week, \
+the number of people who walked over it each morning, and the days when the river had risen almost to the \
+top of the arch. She said that the old bridge had stood through every flood in her notebook, and that the \
+town should learn what the bridge knew before it decided to forget it. The room was quiet. Then the man \
+from the city asked if he could read the notebook, and Nora gave it to him.\n\nHe read it that night in \
+the small hotel by the square, and in the morning he walked to the bridge and counted the steps to the \
+school himself. There were forty. He came back to the school and said that the town did not need a wide \
+bridge in the middle, but a small road around the hill for the trucks, and that the old bridge should stay \
+as it was. The people of the town were surprised, and the baker laughed and gave him a loaf of bread for \
+the road home.\n\nYears later, when Nora was a teacher in the school on the hill, she asked her own class \
+the old question about the river. What does a river remember, and what does it forget? A small boy with \
+cold hands said that the river forgets the water, because the water always leaves, but that it remembers \
+the shape of the bank, because the bank stays. Nora wrote his answer on the board, and under it she wrote \
+the date, and the number of steps from the bridge to the school, which was still forty.\n"""
 
 
 if __name__ == "__main__":
