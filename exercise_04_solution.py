@@ -374,9 +374,9 @@ def adam_step(model, state, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
         getattr(model, name)[...] -= learning_rate * m / (1 - beta1**t) / (np.sqrt(v / (1 - beta2**t)) + eps)
 
 # ---- Tasks, in the stub's layout: one row per sequence ---------------------------------------------
-def _sizes(distance, num_samples, extra):
+def _sizes(distance, num_samples, extra, name="distance"):
     """(distance, num_samples), checked: a data set of num_samples x (distance + extra) ids stays small."""
-    distance = check_int("distance", distance, high=MAX_DISTANCE)
+    distance = check_int(name, distance, high=MAX_DISTANCE)
     return distance, check_int("num_samples", num_samples, high=MAX_CACHE // (distance + extra))
 
 def generate_memory_task(distance, num_samples=1000, vocab_size=VOCAB_SIZE, rng=None):
@@ -404,7 +404,7 @@ def generate_copy_task(T, num_samples=1000, rng=None):
     """The copy task of Arjovsky et al. (2016): 10 symbols drawn from 8 (ids 0-7), T - 1 blanks (id 8), the
     delimiter (id 9) and 10 blanks; the targets are T + 10 blanks, then the 10 symbols. Returns X, Y (N,
     T + 20) ints. A memoryless model (blanks, then guesses) scores 10 ln 8 / (T + 20) nats per step."""
-    T, num_samples = _sizes(T, num_samples, 2 * COPY_LENGTH)
+    T, num_samples = _sizes(T, num_samples, 2 * COPY_LENGTH, "T")
     rng = np.random.default_rng(SEED) if rng is None else rng
     X = np.full((num_samples, T + 2 * COPY_LENGTH), COPY_BLANK)
     X[:, :COPY_LENGTH] = rng.integers(0, COPY_SYMBOLS, (num_samples, COPY_LENGTH))
@@ -416,8 +416,8 @@ def generate_copy_task(T, num_samples=1000, rng=None):
 def make_task(name, distance, num_train, num_test, seed=SEED, vocab_size=VOCAB_SIZE):
     """Training and held-out sets of a task ("recall", "xor", or "copy" with distance T), time-major, with no
     held-out sequence in training. Returns a dict: inputs, targets (L, n <= num_train); test_inputs,
-    test_targets (L, num_test); head, the steps before the gap (which the curriculum shortens); scored, the
-    last steps whose accuracy counts; chance (%) and baseline (nats/scored step) of a memoryless model..."""
+    test_targets (L, num_test); head, the steps before the gap the curriculum cuts; scored, the last steps
+    whose accuracy counts; chance (%), memoryless baseline (nats/step); input_size, output_size, name."""
     rng, n = np.random.default_rng(seed), check_int("num_train", num_train) + check_int("num_test", num_test)
     if name == "copy":
         (X, Y), V = generate_copy_task(distance, n, rng), COPY_SYMBOLS

@@ -228,7 +228,7 @@ def test_gradient_flow_matches_finite_differences_of_the_query_loss():
     (lambda: ex4.generate_memory_task(10 ** 9), "distance"),
     (lambda: ex4.generate_memory_task(100, num_samples=10 ** 9), "num_samples"),
     (lambda: ex4.generate_memory_task(5, vocab_size=1), "vocab_size"),
-    (lambda: ex4.generate_copy_task(0), "distance"),
+    (lambda: ex4.generate_copy_task(0), "T"),
     (lambda: ex4.make_task("gru", 5, 10, 10), "name"),
     (lambda: ex4.build_model("gru", 3, 2, 2), "kind"),
     (lambda: ex4.evaluate_memory_capacity(distances=()), "distances"),
