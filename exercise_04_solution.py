@@ -37,15 +37,13 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # tiny per-step matmuls: mo
 import numpy as np
 import matplotlib.pyplot as plt
 
-SEED = 0
-CLIP_VALUE = 5.0           # Exercise 1's elementwise clip, the class's default; here CLIP_NORM instead
+SEED, CLIP_VALUE = 0, 5.0  # CLIP_VALUE: Exercise 1's elementwise clip, the class's default; here CLIP_NORM
 VOCAB_SIZE = 10            # the stub's alphabet: tokens 0-9 to remember, the query is 10; chance 10%
 HIDDEN_SIZE, NUM_ITERATIONS = 32, 500             # the stub's H and its budget, in training batches at most
 NUM_TRAIN, NUM_TEST = 1000, 200                   # sequences per distance, as the stub asks (TODO 3)
 DISTANCES, SEEDS = (5, 10, 20, 50, 100), 5
 BATCH_SIZE, LEARNING_RATE = 64, 0.02              # Adam's step size
-CLIP_NORM = 1.0            # global-norm clipping of all gradients together
-FORGET_BIAS = 3.0          # bf at the start: f_t near sigmoid(3) = 0.95, so a fresh cell keeps its value
+CLIP_NORM, FORGET_BIAS = 1.0, 3.0   # clip all gradients' joint norm; bf = 3: f_t near 0.95 keeps a fresh cell
 CURRICULUM_START, CURRICULUM_ADVANCE = 1, 90.0  # first distance; doubled at this running accuracy (%)
 STOP_ACCURACY = 99.0       # the running accuracy at the full distance that ends a run early
 ACCURACY_WINDOW, EVAL_EVERY = 10, 25             # batches in the running accuracy; between held-out scores
@@ -130,32 +128,36 @@ class LSTMFromScratch:
                  forget_bias=1.0):
         D, H, V = (check_int(name, value) for name, value in
                    (("input_size", input_size), ("hidden_size", hidden_size), ("output_size", output_size)))
+        gib = (4 * H * (H + D) + V * H) * 8 / 2 ** 30           # float64 weights
+        if gib > 2:                                              # far beyond anything this pack trains
+            raise ValueError(f"hidden_size: expected at most 2 GiB of weights, got {gib:,.0f} GiB with "
+                             f"hidden_size {H}, input_size {D} and output_size {V}")
         self.clip_value = None if clip_value is None else check_float("clip_value", clip_value)
         forget_bias = check_float("forget_bias", forget_bias, low=-math.inf)
         self.input_size, self.hidden_size, self.output_size = D, H, V
         self.rng = np.random.default_rng(seed)
         # Gate weights ~ N(0, 1/(H+D)), so every pre-activation starts with a variance near 1.
         scale = 1.0 / np.sqrt(H + D)
-        self.Wf = self.rng.normal(0.0, scale, (H, H + D))        # (TODO 1)
-        self.bf = np.full(H, forget_bias)                        # remember by default (TODO 1)
-        self.Wi = self.rng.normal(0.0, scale, (H, H + D))        # (TODO 2)
-        self.bi = np.zeros(H)                                    # (TODO 2)
-        self.Wc = self.rng.normal(0.0, scale, (H, H + D))        # (TODO 3)
-        self.bc = np.zeros(H)                                    # (TODO 3)
-        self.Wo = self.rng.normal(0.0, scale, (H, H + D))        # (TODO 4)
-        self.bo = np.zeros(H)                                    # (TODO 4)
+        self.Wf = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 1)
+        self.bf = np.full(H, forget_bias)                        # remember by default (Ex1 TODO 1)
+        self.Wi = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 2)
+        self.bi = np.zeros(H)                                    # (Ex1 TODO 2)
+        self.Wc = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 3)
+        self.bc = np.zeros(H)                                    # (Ex1 TODO 3)
+        self.Wo = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 4)
+        self.bo = np.zeros(H)                                    # (Ex1 TODO 4)
         # A small output layer makes the first prediction nearly uniform: the loss starts near T ln V.
-        self.Wy = self.rng.normal(0.0, 0.01, (V, H))             # (TODO 5)
-        self.by = np.zeros(V)                                    # (TODO 5)
+        self.Wy = self.rng.normal(0.0, 0.01, (V, H))             # (Ex1 TODO 5)
+        self.by = np.zeros(V)                                    # (Ex1 TODO 5)
         # Adagrad's memory: the running sum of each parameter's squared gradients.
         self.memory = {name: np.zeros_like(getattr(self, name)) for name in self.PARAM_NAMES}
 
     def gates(self, concat):
         """The four gate equations. concat: (..., H+D). Returns f_t, i_t, C_tilde, o_t, each (..., H)."""
-        f_t = self.sigmoid(concat @ self.Wf.T + self.bf)         # forget gate (TODO 7)
-        i_t = self.sigmoid(concat @ self.Wi.T + self.bi)         # input gate (TODO 8)
-        C_tilde = np.tanh(concat @ self.Wc.T + self.bc)          # candidate values (TODO 9)
-        o_t = self.sigmoid(concat @ self.Wo.T + self.bo)         # output gate (TODO 11)
+        f_t = self.sigmoid(concat @ self.Wf.T + self.bf)         # forget gate (Ex1 TODO 7)
+        i_t = self.sigmoid(concat @ self.Wi.T + self.bi)         # input gate (Ex1 TODO 8)
+        C_tilde = np.tanh(concat @ self.Wc.T + self.bc)          # candidate values (Ex1 TODO 9)
+        o_t = self.sigmoid(concat @ self.Wo.T + self.bo)         # output gate (Ex1 TODO 11)
         return f_t, i_t, C_tilde, o_t
 
     def gates_backward(self, concat, gates, dgates):
@@ -169,24 +171,24 @@ class LSTMFromScratch:
         dzi = di * i_t * (1.0 - i_t)
         dzc = dC_tilde * (1.0 - C_tilde ** 2)
         dzo = do * o_t * (1.0 - o_t)
-        self.dWf += batch_outer(dzf, concat)                     # (TODO 25)
+        self.dWf += batch_outer(dzf, concat)                     # (Ex1 TODO 25)
         self.dbf += batch_sum(dzf)
-        self.dWi += batch_outer(dzi, concat)                     # (TODO 25)
+        self.dWi += batch_outer(dzi, concat)                     # (Ex1 TODO 25)
         self.dbi += batch_sum(dzi)
-        self.dWc += batch_outer(dzc, concat)                     # (TODO 25)
+        self.dWc += batch_outer(dzc, concat)                     # (Ex1 TODO 25)
         self.dbc += batch_sum(dzc)
-        self.dWo += batch_outer(dzo, concat)                     # (TODO 25)
+        self.dWo += batch_outer(dzo, concat)                     # (Ex1 TODO 25)
         self.dbo += batch_sum(dzo)
-        return dzf @ self.Wf + dzi @ self.Wi + dzc @ self.Wc + dzo @ self.Wo   # (TODO 26)
+        return dzf @ self.Wf + dzi @ self.Wi + dzc @ self.Wc + dzo @ self.Wo   # (Ex1 TODO 26)
 
     def hidden(self, o_t, C_t):
         """h_t = o_t * tanh(C_t): the output gate picks what part of the squashed cell to show."""
-        return o_t * np.tanh(C_t)                                # (TODO 12)
+        return o_t * np.tanh(C_t)                                # (Ex1 TODO 12)
 
     def hidden_backward(self, dh, o_t, C_t):
         """Mirror of `hidden`: (d loss / d o_t, the part of d loss / d C_t that comes through h_t)."""
         tanh_C = np.tanh(C_t)
-        return dh * tanh_C, dh * o_t * (1.0 - tanh_C ** 2)       # do (TODO 19), dC via h_t (TODO 20)
+        return dh * tanh_C, dh * o_t * (1.0 - tanh_C ** 2)       # do (Ex1 TODO 19), dC via h_t (Ex1 TODO 20)
 
     def forward(self, inputs, targets, h_prev, C_prev):
         """Run the LSTM over a sequence; return the loss, -sum of ln y_t[target_t] in nats.
@@ -216,16 +218,16 @@ class LSTMFromScratch:
         target_onehot = targets[..., None] == np.arange(self.output_size)    # all False where -1
         loss = 0.0
         for t in range(T):
-            concat = np.concatenate([self.h_states[t], self.inputs_cache[t]], axis=-1)   # (TODO 6)
+            concat = np.concatenate([self.h_states[t], self.inputs_cache[t]], axis=-1)   # (Ex1 TODO 6)
             f_t, i_t, C_tilde, o_t = self.gates(concat)
-            C_t = f_t * self.C_states[t] + i_t * C_tilde         # keep some old, write some new (TODO 10)
+            C_t = f_t * self.C_states[t] + i_t * C_tilde         # keep some old, write some new (Ex1 TODO 10)
             h_t = self.hidden(o_t, C_t)
-            logits = h_t @ self.Wy.T + self.by                   # (TODO 13)
-            log_y = log_softmax(logits)                          # ln y_t (TODO 14)
-            loss -= log_y[target_onehot[t]].sum()                # - ln y_t[target_t] (TODO 15)
+            logits = h_t @ self.Wy.T + self.by                   # (Ex1 TODO 13)
+            log_y = log_softmax(logits)                          # ln y_t (Ex1 TODO 14)
+            loss -= log_y[target_onehot[t]].sum()                # - ln y_t[target_t] (Ex1 TODO 15)
             self.f_gates[t], self.i_gates[t], self.C_tilde_cache[t], self.o_gates[t] = f_t, i_t, C_tilde, o_t
             self.C_states[t + 1], self.h_states[t + 1] = C_t, h_t
-            self.y_probs[t] = np.exp(log_y)                      # y_t = softmax(logits) (TODO 14)
+            self.y_probs[t] = np.exp(log_y)                      # y_t = softmax(logits) (Ex1 TODO 14)
         return float(loss)
 
     def backward(self):
@@ -243,22 +245,22 @@ class LSTMFromScratch:
             concat = np.concatenate([self.h_states[t], self.inputs_cache[t]], axis=-1)
             gate_values = f_t, i_t, C_tilde, o_t = (self.f_gates[t], self.i_gates[t], self.C_tilde_cache[t],
                                                     self.o_gates[t])
-            dy = (self.y_probs[t] - target_onehot[t]) * scored[t]   # softmax + cross-entropy (TODO 16)
-            self.dWy += batch_outer(dy, self.h_states[t + 1])    # (TODO 17)
-            self.dby += batch_sum(dy)                            # (TODO 17)
-            dh = dy @ self.Wy + dh_next                          # from the output and from t+1 (TODO 18)
-            do, dC = self.hidden_backward(dh, o_t, self.C_states[t + 1])                 # (TODO 19)
-            dC = dC + dC_next                                    # from h_t and from C_{t+1} (TODO 20)
-            dC_tilde = dC * i_t                                  # C_t = f_t*C_prev + i_t*C_tilde (TODO 21)
-            di = dC * C_tilde                                    # (TODO 22)
-            df = dC * self.C_states[t]                           # (TODO 23)
-            dC_next = dC * f_t      # the cell's own path back in time: f_t near 1 keeps it (TODO 24)
-            dconcat = self.gates_backward(concat, gate_values, (df, di, dC_tilde, do))    # (TODO 25)
-            dh_next = dconcat[..., :self.hidden_size]            # concat = [h_prev, x_t] (TODO 26)
+            dy = (self.y_probs[t] - target_onehot[t]) * scored[t]   # softmax + cross-entropy (Ex1 TODO 16)
+            self.dWy += batch_outer(dy, self.h_states[t + 1])    # (Ex1 TODO 17)
+            self.dby += batch_sum(dy)                            # (Ex1 TODO 17)
+            dh = dy @ self.Wy + dh_next                          # from the output and from t+1 (Ex1 TODO 18)
+            do, dC = self.hidden_backward(dh, o_t, self.C_states[t + 1])                 # (Ex1 TODO 19)
+            dC = dC + dC_next                                    # from h_t and from C_{t+1} (Ex1 TODO 20)
+            dC_tilde = dC * i_t                           # C_t = f_t*C_prev + i_t*C_tilde (Ex1 TODO 21)
+            di = dC * C_tilde                                    # (Ex1 TODO 22)
+            df = dC * self.C_states[t]                           # (Ex1 TODO 23)
+            dC_next = dC * f_t      # the cell's own path back in time: f_t near 1 keeps it (Ex1 TODO 24)
+            dconcat = self.gates_backward(concat, gate_values, (df, di, dC_tilde, do))    # (Ex1 TODO 25)
+            dh_next = dconcat[..., :self.hidden_size]            # concat = [h_prev, x_t] (Ex1 TODO 26)
         if self.clip_value is not None:                          # tames exploding gradients
             for name in self.PARAM_NAMES:
                 grad = getattr(self, "d" + name)
-                np.clip(grad, -self.clip_value, self.clip_value, out=grad)   # (TODO 27)
+                np.clip(grad, -self.clip_value, self.clip_value, out=grad)   # (Ex1 TODO 27)
         return dh_next, dC_next
 
     def update_weights(self, learning_rate):
@@ -270,9 +272,9 @@ class LSTMFromScratch:
         if not hasattr(self, "dWf"):
             raise RuntimeError("update_weights: call forward and backward first")
         for name in self.PARAM_NAMES:
-            grad = getattr(self, "d" + name)
-            self.memory[name] += grad * grad                                         # (TODO 28)
-            getattr(self, name)[...] -= learning_rate * grad / np.sqrt(self.memory[name] + 1e-8)  # (TODO 28)
+            grad, memory = getattr(self, "d" + name), self.memory[name]
+            memory += grad * grad                                                    # (Ex1 TODO 28)
+            getattr(self, name)[...] -= learning_rate * grad / np.sqrt(memory + 1e-8)   # (Ex1 TODO 28)
 
     def sample(self, h, C, seed_idx, n, temperature=1.0, rng=None):
         """n ids generated from (H,) states h, C and the input id seed_idx, each fed back as the next
@@ -664,8 +666,7 @@ def save_figure(fig, path):
 def visualize_memory_capacity(results, path):
     """Held-out accuracy against distance, per kind the mean and lowest-to-highest band over seeds, chance and
     95% lines. results: evaluate_memory_capacity's, or distances, chance, accuracy {kind: (seeds, D)} in %."""
-    fig, ax = plt.subplots(figsize=(8, 4.8))
-    d = results["distances"]
+    (fig, ax), d = plt.subplots(figsize=(8, 4.8)), results["distances"]
     for kind, acc in results["accuracy"].items():
         (label, color), acc = STYLE[kind], np.asarray(acc, dtype=float)
         ax.plot(d, acc.mean(axis=0), "o-", color=color, label=f"{label}, mean of {len(acc)} seed(s)")
@@ -865,8 +866,7 @@ def settings(args):
 def run(args):
     """Check every flag and --outdir before training; run the study, save the figures, print the report."""
     s = settings(args)
-    outdir = prepare_outdir(args.outdir)
-    start = time.perf_counter()
+    outdir, start = prepare_outdir(args.outdir), time.perf_counter()
     results = run_study(s, args.seed)
     copy = {(d, kind): h for (name, d, kind), h in results["tasks"].items() if name == "copy"}
     names = ["memory_capacity", "cell_state", "gradient_flow", "copy_training"][:3 + bool(copy)]
