@@ -1,4 +1,5 @@
-"""Tests for exercise_04_solution.py: the stub's contracts, data, models, optimiser, training, analyses, CLI."""
+"""Tests for exercise_04_solution.py: the stub's contracts, data, models, optimiser, training, analyses, CLI.
+"""
 import math
 
 import numpy as np
@@ -21,7 +22,8 @@ def test_memory_task_has_the_stubs_layout():
 def test_delayed_xor_task():
     X, y = ex4.generate_delayed_xor_task(6, 200, np.random.default_rng(1))
     assert X.shape == (200, 9) and y.shape == (200,)
-    assert set(np.unique(X[:, :2])) == {0, 1} and set(np.unique(X[:, 2:-1])) == {2, 3} and np.all(X[:, -1] == 4)
+    assert set(np.unique(X[:, :2])) == {0, 1} and set(np.unique(X[:, 2:-1])) == {2, 3}
+    assert np.all(X[:, -1] == 4)
     assert np.array_equal(y, X[:, 0] ^ X[:, 1])
 
 
@@ -30,8 +32,9 @@ def test_copy_task_format_and_its_memoryless_baseline():
     X, Y = ex4.generate_copy_task(T, n, np.random.default_rng(2))
     assert X.shape == Y.shape == (n, T + 20)
     assert np.all(X[:, :10] < 8) and np.all(X[:, 10:T + 9] == 8) and np.all(X[:, T + 9] == 9)
-    assert np.all(X[:, T + 10:] == 8) and np.all(Y[:, :T + 10] == 8) and np.array_equal(Y[:, T + 10:], X[:, :10])
-    probs = np.zeros((n, T + 20, 9))                 # blanks for sure, then a uniform guess over the 8 symbols
+    assert np.all(X[:, T + 10:] == 8) and np.all(Y[:, :T + 10] == 8)
+    assert np.array_equal(Y[:, T + 10:], X[:, :10])
+    probs = np.zeros((n, T + 20, 9))                 # blanks for sure, then a uniform guess over 8 symbols
     probs[:, :T + 10, 8], probs[:, T + 10:, :8] = 1.0, 1.0 / 8
     direct = -np.log(np.take_along_axis(probs, Y[..., None], axis=2)).mean()
     task = ex4.make_task("copy", T, 40, 10)
@@ -65,7 +68,7 @@ def test_vanilla_rnn_gradient_check_with_unscored_steps():
 
 @pytest.mark.parametrize("kind", ["lstm", "rnn"])
 def test_state_gradients_match_finite_differences(kind):
-    """backward()'s (dh_next, dC_next), which the gradient-flow analysis reads, against centred differences."""
+    """backward()'s (dh_next, dC_next), which the gradient-flow analysis reads, against finite differences."""
     rng = np.random.default_rng(5)
     model = ex4.build_model(kind, 5, 3, 4)
     randomize({name: getattr(model, name) for name in model.PARAM_NAMES}, rng)
@@ -124,13 +127,15 @@ def test_adam_first_step_moves_each_weight_by_lr_against_its_gradient():
     ex4.adam_step(model, state, 0.01)                     # m_hat = g, v_hat = g^2 after one step
     for name in model.PARAM_NAMES:
         g = getattr(model, "d" + name)
-        np.testing.assert_allclose(getattr(model, name) - before[name], -0.01 * g / (np.abs(g) + 1e-8), rtol=1e-12)
+        step = getattr(model, name) - before[name]
+        np.testing.assert_allclose(step, -0.01 * g / (np.abs(g) + 1e-8), rtol=1e-12)
     assert state["t"] == 1
 
 
 # ---------------------------------------------------------------------------- training
 def test_lstm_learns_recall_from_ln_v_to_high_held_out_accuracy_deterministically():
-    runs = [ex4.run_task("recall", 5, "lstm", hidden_size=16, num_iterations=150, seed=1)[1] for _ in range(2)]
+    runs = [ex4.run_task("recall", 5, "lstm", hidden_size=16, num_iterations=150, seed=1)[1]
+            for _ in range(2)]
     h = runs[0]
     assert h["loss"][0] == pytest.approx(math.log(10), rel=0.05)                  # a fresh model guesses
     assert h["test_accuracy"][-1] >= 95 and h["loss"][-1] < 0.2 * h["loss"][0]
@@ -149,7 +154,7 @@ def test_a_diverging_run_raises_one_clear_error_without_warnings_and_without_an_
     model = ex4.build_model("lstm", 11, 4, 10)
     model.Wy[0, 0] = np.inf                                             # as if the weights had blown up
     before = model.Wf.copy()
-    with pytest.raises(ex4.TrainingDiverged, match="the loss became nan at batch 1; try a smaller --learning"):
+    with pytest.raises(ex4.TrainingDiverged, match="the loss became nan at batch 1; try a smaller"):
         ex4.train_on_memory_task(model, task, 5)
     assert np.array_equal(model.Wf, before)
 
@@ -164,7 +169,7 @@ def test_predict_gives_the_argmax_at_the_query():
     assert isinstance(ex4.predict(model, X[2]), int) and ex4.predict(model, X[2]) == classes[2]
 
 
-# ---------------------------------------------------------------------------- the stub's flow and the analyses
+# ---------------------------------------------------------------------------- the stub's flow, the analyses
 def test_the_stubs_flow_runs_on_the_solution(tmp_path, capsys):
     distances, accuracies = ex4.test_all_distances([2, 3], num_iterations=40, hidden_size=8)
     assert distances == [2, 3] and len(accuracies) == 2 and all(0 <= a <= 100 for a in accuracies)
@@ -175,12 +180,14 @@ def test_the_stubs_flow_runs_on_the_solution(tmp_path, capsys):
     assert text in capsys.readouterr().out and text.startswith("LSTM: ")
 
 
-@pytest.mark.parametrize("rnn, verdict", [([[99, 40, 20], [99, 30, 10]], "holds here: below 95% in 4 of its 4"),
-                                          ([[99, 96, 97], [99, 99, 95]], "does not hold here"),
-                                          ([[99, 97, 20], [99, 30, 10]], "holds in part here: below 95% in 3")])
+@pytest.mark.parametrize("rnn, verdict", [
+    ([[99, 40, 20], [99, 30, 10]], "holds here: below 95% in 4 of its 4"),
+    ([[99, 96, 97], [99, 99, 95]], "does not hold here"),
+    ([[99, 97, 20], [99, 30, 10]], "holds in part here: below 95% in 3")])
 def test_analyze_findings_is_computed_from_its_arguments(rnn, verdict):
     text = ex4.analyze_findings([5, 20, 50], [[100, 99, 90], [100, 98, 99]], rnn_accuracies=rnn, log=None)
-    assert text.splitlines()[0] == "LSTM: below 95% held-out at distance 50 (90.0%) (worst of 2 seed(s); chance 10%)"
+    assert text.splitlines()[0] == ("LSTM: below 95% held-out at distance 50 (90.0%) "
+                                    "(worst of 2 seed(s); chance 10%)")
     assert verdict in text.splitlines()[2]
 
 
@@ -208,7 +215,7 @@ def test_gradient_flow_matches_finite_differences_of_the_query_loss():
     x, targets = X.T, np.full(X.T.shape, -1)
     targets[-1] = y
     model.forward(x, targets, np.zeros((2, 3)))
-    h = model.h_states[-3].copy()                                       # the state k = 2 steps before the query
+    h = model.h_states[-3].copy()                           # the state k = 2 steps before the query
     numeric = np.zeros_like(h)
     for idx in np.ndindex(h.shape):
         for sign in (1, -1):
@@ -247,7 +254,8 @@ def test_bad_input_raises_a_value_error_naming_the_argument(call, name):
     (["--copy-lengths", "100000"], "--copy-lengths"), (["--seeds", "0"], "--seeds"),
     (["--hidden-size", "100000"], "--hidden-size"), (["--learning-rate", "-1"], "--learning-rate"),
     (["--learning-rate", "1e6"], "--learning-rate"),
-    (["--hidden-size", "1024", "--distances", "100"], "--distances"),
+    (["--hidden-size", "256", "--distances", "400"], "--distances"), (["--seed", "-1"], "--seed"),
+    (["--iterations", "1000000"], "--iterations"),
 ])
 def test_cli_bad_values_print_one_line_and_exit_2_before_any_training(argv, flag, capsys, monkeypatch):
     monkeypatch.setattr(ex4, "run_study", lambda *a, **k: pytest.fail("trained despite bad input"))
@@ -268,7 +276,9 @@ def test_cli_diverging_run_prints_one_line_and_exits_1(tmp_path, capsys, monkeyp
         raise ex4.TrainingDiverged("the loss became nan at batch 7; try a smaller --learning-rate (now 1.0)")
     monkeypatch.setattr(ex4, "run_study", diverge)
     assert ex4.main(["--outdir", str(tmp_path)]) == 1
-    assert capsys.readouterr().err.endswith(": the loss became nan at batch 7; try a smaller --learning-rate (now 1.0)\n")
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.endswith(": the loss became nan at batch 7; try a smaller --learning-rate (now 1.0)\n")
 
 
 def test_tiny_run_writes_the_figures_and_a_summary(tmp_path, capsys, monkeypatch):
