@@ -45,15 +45,13 @@ DISTANCES, SEEDS = (5, 10, 20, 50, 100), 5
 BATCH_SIZE, LEARNING_RATE = 64, 0.02              # Adam's step size
 CLIP_NORM, FORGET_BIAS = 1.0, 3.0   # clip all gradients' joint norm; bf = 3: f_t near 0.95 keeps a fresh cell
 CURRICULUM_START, CURRICULUM_ADVANCE = 1, 90.0  # first distance; doubled at this running accuracy (%)
-STOP_ACCURACY = 99.0       # the running accuracy at the full distance that ends a run early
-ACCURACY_WINDOW, EVAL_EVERY = 10, 25             # batches in the running accuracy; between held-out scores
+STOP_ACCURACY, ACCURACY_WINDOW, EVAL_EVERY = 99.0, 10, 25   # end at 99% over 10 batches; held-out every 25
 COPY_SYMBOLS, COPY_LENGTH, COPY_BLANK, COPY_DELIMITER = 8, 10, 8, 9   # copy 10 symbols drawn from 0-7
 COPY_LENGTHS, COPY_ITERATIONS, XOR_DISTANCES = (10,), 4000, (10, 50)   # copy gaps T, batches at most
 COPY_HIDDEN, COPY_TRAIN, COPY_TEST = 64, 20_000, 1000          # with H = 32 the LSTM stays at T = 1 (README)
 QUICK = dict(distances=(5, 10, 20), seeds=1, iterations=300, copy_lengths=(5,), copy_iterations=300,
              xor_distances=(10,))
-OUTDIR, MAX_DISTANCE = "outputs", 2000           # MAX_DISTANCE: the longest distance or copy gap accepted
-MAX_CACHE = 2 * 10 ** 7    # steps x sequences x hidden units in one forward pass: about 1 GB of caches
+OUTDIR, MAX_DISTANCE, MAX_CACHE = "outputs", 2000, 2 * 10 ** 7   # longest gap; steps x sequences x H: ~1 GB
 
 # ---- Exercise 1's LSTM and the helpers it calls, unchanged -----------------------------------------
 def sigmoid(x):
@@ -609,15 +607,16 @@ def correlation_ratio(values, labels):
     explained = ((means[onehot.argmax(axis=1)] - values.mean(axis=0)) ** 2).sum(axis=0)
     return np.divide(explained, total, out=np.zeros_like(total), where=total > 0)
 
-def analyze_cell_state_evolution(model, distance, vocab_size=VOCAB_SIZE, num_probe=500, seed=SEED):
-    """The LSTM's cell state through encoding (the token), retention (the distractors) and retrieval (the
-    query), on num_probe fresh sequences. Returns a dict: tokens (T,), C (T, H), C_norm (T,) = ||C_t||
-    and prediction, of the first sequence; selectivity (H,), each unit's eta^2 with the stored token during
-    retention; memory_units, those with eta^2 >= 0.5; their mean input gate at the token and during
-    retention, i_encoding, i_retention, and forget gate during retention, f_retention; probe_accuracy (%)."""
-    if not isinstance(model, LSTMFromScratch):
-        raise ValueError(f"model: expected an LSTMFromScratch, got {type(model).__name__}")
-    X, y = generate_memory_task(distance, check_int("num_probe", num_probe, low=2), vocab_size,
+def analyze_cell_state_evolution(model, distance, num_probe=500, seed=SEED):
+    """A recall LSTM's cell state through encoding (the token), retention (the distractors) and retrieval
+    (the query), on num_probe fresh sequences. Returns a dict: tokens (T,), C (T, H), C_norm (T,) = ||C_t||
+    and prediction of the first sequence; selectivity (H,), each unit's eta^2 with the token in retention;
+    memory_units, those with eta^2 >= 0.5, and their mean gates: i_encoding (input gate at the token),
+    i_retention and f_retention (during retention); probe_accuracy (%)."""
+    if not isinstance(model, LSTMFromScratch) or model.input_size != model.output_size + 1:
+        raise ValueError(f"model: expected an LSTMFromScratch for recall (input_size = output_size + 1), got "
+                         f"a {type(model).__name__} with sizes {model.input_size}, {model.output_size}")
+    X, y = generate_memory_task(distance, check_int("num_probe", num_probe, low=2), model.output_size,
                                 np.random.default_rng(seed))
     prediction = predict(model, X)                                       # also fills the model's caches
     C, retention = model.C_states[1:], slice(1, distance + 1)            # C[t] = C_t, (T, N, H)
@@ -631,18 +630,20 @@ def analyze_cell_state_evolution(model, distance, vocab_size=VOCAB_SIZE, num_pro
                 f_retention=float(model.f_gates[retention][:, :, units].mean()),
                 probe_accuracy=100.0 * float((prediction == y).mean()))
 
-def analyze_gradient_flow(model, distance, vocab_size=VOCAB_SIZE, num_samples=64, seed=SEED):
-    """How much of the query's loss gradient reaches the state k = 1 ... T - 1 steps before it (T = distance +
-    2; k = T - 1 is just after the token): the last k steps run again from the states there, and backward()
-    returns d loss / d h and d loss / d C (h held fixed: along the cell). Returns a dict: k (K,), K <= 100;
-    dh_norm, dC_norm (K,), the mean of each sequence's gradient norm; decay_h, decay_C, their geometric-mean
-    factor per step from k = 1 to T - 1 (C: None for the RNN)."""
-    X, y = generate_memory_task(distance, check_int("num_samples", num_samples), vocab_size,
+def analyze_gradient_flow(model, distance, num_samples=64, seed=SEED):
+    """How much of a recall model's query loss gradient reaches the state k = 1 ... T - 1 steps before (T =
+    distance + 2; k = T - 1: just after the token): the last k steps rerun from the states there, and
+    backward() gives d loss / d h and d loss / d C (h held fixed: along the cell). Returns a dict: k (K,),
+    K <= 100; dh_norm, dC_norm (K,), the mean of each sequence's gradient norm; decay_h, decay_C, their
+    geometric-mean factor per step from k = 1 to T - 1 (C: None for the RNN)."""
+    if model.input_size != model.output_size + 1:
+        raise ValueError(f"model: expected a recall model (input_size = output_size + 1), got sizes "
+                         f"{model.input_size}, {model.output_size}")
+    X, y = generate_memory_task(distance, check_int("num_samples", num_samples), model.output_size,
                                 np.random.default_rng(seed))
+    predict(model, X)                                                    # fills h_states and C_states
     x, targets, is_lstm = X.T, np.full(X.T.shape, -1), isinstance(model, LSTMFromScratch)
     targets[-1] = y                                                      # only the query step is scored
-    zeros = np.zeros((x.shape[1], model.hidden_size))
-    model.forward(x, targets, zeros, zeros)
     h_states = model.h_states.copy()
     C_states = model.C_states.copy() if is_lstm else [None] * len(h_states)
     k, norms = np.unique(np.linspace(1, len(x) - 1, 100).astype(int)), []    # all k, or 100 of them: O(T^2)
@@ -845,8 +846,7 @@ def build_parser():
     return p
 
 def settings(args):
-    """The run's settings from the flags and --quick, each checked: ValueError naming the flag. A held-out
-    pass caches steps x sequences x H values (a few times over): MAX_CACHE bounds the distances."""
+    """The run's settings from the flags and --quick, each checked: ValueError naming the flag."""
     given = dict(QUICK if args.quick else {}, **{key: v for key, v in vars(args).items() if v is not None})
     H = check_int("--hidden-size", args.hidden_size, high=256)          # 8 x the stub's; larger takes hours
     if not 0 < args.learning_rate <= 1:                                 # Adam's steps are about this size

@@ -240,6 +240,7 @@ def test_gradient_flow_matches_finite_differences_of_the_query_loss():
     (lambda: ex4.build_model("gru", 3, 2, 2), "kind"),
     (lambda: ex4.evaluate_memory_capacity(distances=()), "distances"),
     (lambda: ex4.analyze_cell_state_evolution(ex4.VanillaRNN(11, 2, 10), 5), "model"),
+    (lambda: ex4.analyze_gradient_flow(ex4.build_model("rnn", 5, 2, 2), 5), "model"),      # an XOR model
     (lambda: ex4.train_on_memory_task(ex4.VanillaRNN(3, 2, 2), ex4.make_task("recall", 3, 20, 5)), "model"),
     (lambda: ex4.predict(ex4.VanillaRNN(3, 2, 2), [[0, 3]]), "inputs"),
     (lambda: ex4.VanillaRNN(3, 2, 2).forward([0, 1], [0, 1], np.full(2, np.nan)), "h_prev"),
