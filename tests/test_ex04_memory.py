@@ -1,279 +1,294 @@
-"""Tests for exercise_04_solution.py: data, models (gradient check), training, analysis, CLI."""
+"""Tests for exercise_04_solution.py: the stub's contracts, data, models, optimiser, training, analyses, CLI.
+"""
 import math
-import os
-import sys
 
 import numpy as np
 import pytest
 
 import exercise_04_solution as ex4
-
-sys.path.insert(0, os.path.dirname(__file__))
-from gradcheck import assert_gradients_match, randomize  # noqa: E402
+from gradcheck import assert_gradients_match, randomize
 
 
-# ---------------------------------------------------------------------------- data
-@pytest.mark.parametrize("distractors", ["same", "separate"])
-def test_memory_task_shapes_tokens_and_targets(distractors):
-    K, d, n = 5, 7, 300
-    x, y = ex4.generate_memory_task(d, n, K, distractors, np.random.default_rng(0))
-    assert x.shape == y.shape == (d + 2, n)
-    assert np.all((x[0] >= 0) & (x[0] < K))
-    low = 0 if distractors == "same" else K
-    assert np.all((x[1:-1] >= low) & (x[1:-1] < low + K))
-    assert len(np.unique(x[1:-1])) == K                       # every distractor id appears
-    assert np.all(x[-1] == 2 * K)                             # the query token
-    assert np.all(y[:-1] == ex4.IGNORE)
-    assert np.array_equal(y[-1], x[0])
-    assert ex4.task_spec("recall", K, distractors)["chance"] == pytest.approx(1 / K)
+# ---------------------------------------------------------------------------- the stub's tasks and data
+def test_memory_task_has_the_stubs_layout():
+    X, y = ex4.generate_memory_task(7, num_samples=300, vocab_size=5, rng=np.random.default_rng(0))
+    assert X.shape == (300, 9) and y.shape == (300,) and np.issubdtype(X.dtype, np.integer)
+    assert np.array_equal(y, X[:, 0]) and np.all(X[:, -1] == 5)          # query token = vocab_size
+    assert set(np.unique(X[:, :-1])) == set(range(5))                     # token and noise in 0..4
+    X_default, _ = ex4.generate_memory_task(3)
+    assert X_default.shape == (1000, 5) and X_default[:, -1].max() == 10   # the stub's defaults
 
 
 def test_delayed_xor_task():
-    x, y = ex4.generate_delayed_xor_task(6, 200, np.random.default_rng(1))
-    assert x.shape == y.shape == (9, 200)
-    assert set(np.unique(x[:2])) == {0, 1} and set(np.unique(x[2:-1])) == {2, 3}
-    assert np.all(x[-1] == 4)
-    assert np.array_equal(y[-1], x[0] ^ x[1]) and np.all(y[:-1] == ex4.IGNORE)
+    X, y = ex4.generate_delayed_xor_task(6, 200, np.random.default_rng(1))
+    assert X.shape == (200, 9) and y.shape == (200,)
+    assert set(np.unique(X[:, :2])) == {0, 1} and set(np.unique(X[:, 2:-1])) == {2, 3}
+    assert np.all(X[:, -1] == 4)
+    assert np.array_equal(y, X[:, 0] ^ X[:, 1])
 
 
-def test_copy_task_format_and_baseline_matches_direct_computation():
+def test_copy_task_format_and_its_memoryless_baseline():
     T, n = 7, 50
-    x, y = ex4.generate_copy_task(T, n, np.random.default_rng(2))
-    assert x.shape == y.shape == (T + 20, n)
-    assert np.all(x[:10] < 8)
-    assert np.all(x[10:T + 9] == ex4.COPY_BLANK) and np.all(x[T + 9] == ex4.COPY_DELIMITER)
-    assert np.all(x[T + 10:] == ex4.COPY_BLANK)
-    assert np.all(y[:T + 10] == ex4.COPY_BLANK) and np.array_equal(y[T + 10:], x[:10])
-    # memoryless predictor: blank with certainty, then uniform over the 8 data symbols
-    probs = np.zeros((T + 20, n, 9))
-    probs[:T + 10, :, ex4.COPY_BLANK] = 1.0
-    probs[T + 10:, :, :8] = 1.0 / 8
-    p_target = np.take_along_axis(probs, y[:, :, None], axis=2)
-    direct = -np.log(p_target).sum() / y.size
-    assert direct == pytest.approx(ex4.copy_baseline(T), rel=1e-12)
-    assert ex4.copy_baseline(T) == pytest.approx(10 * math.log(8) / (T + 20))
+    X, Y = ex4.generate_copy_task(T, n, np.random.default_rng(2))
+    assert X.shape == Y.shape == (n, T + 20)
+    assert np.all(X[:, :10] < 8) and np.all(X[:, 10:T + 9] == 8) and np.all(X[:, T + 9] == 9)
+    assert np.all(X[:, T + 10:] == 8) and np.all(Y[:, :T + 10] == 8)
+    assert np.array_equal(Y[:, T + 10:], X[:, :10])
+    probs = np.zeros((n, T + 20, 9))                 # blanks for sure, then a uniform guess over 8 symbols
+    probs[:, :T + 10, 8], probs[:, T + 10:, :8] = 1.0, 1.0 / 8
+    direct = -np.log(np.take_along_axis(probs, Y[..., None], axis=2)).mean()
+    task = ex4.make_task("copy", T, 40, 10)
+    assert task["baseline"] == pytest.approx(direct, rel=1e-12) == pytest.approx(10 * math.log(8) / (T + 20))
 
 
-def test_heldout_set_is_never_in_the_training_pool():
-    # distance 2 with 3 symbols has only 27 sequences, so random draws collide often
-    data = ex4.make_datasets("recall", 2, 300, 12, np.random.default_rng(3), alphabet_size=3)
-    held = {data["heldout_inputs"][:, j].tobytes() for j in range(12)}
-    assert len(held) == 12
-    train = {data["train_inputs"][:, j].tobytes() for j in range(300)}
-    assert data["train_inputs"].shape == (4, 300)
-    assert not held & train
-    assert len(train) == 27 - 12                               # the rest of the space is used
+def test_make_task_keeps_held_out_sequences_out_of_training_and_scores_only_the_query():
+    task = ex4.make_task("recall", 3, 400, 50, seed=3, vocab_size=4)     # only 256 distinct sequences
+    held = {tuple(col) for col in task["test_inputs"].T}
+    train = {tuple(col) for col in task["inputs"].T}
+    assert task["inputs"].shape == (5, 400 - sum(tuple(col) in held for col in ex4.generate_memory_task(
+        3, 450, 4, np.random.default_rng(3))[0][:400]))
+    assert not held & train and len(held) + len(train) <= 256
+    assert np.all(task["targets"][:-1] == -1) and np.array_equal(task["targets"][-1], task["inputs"][0])
+    assert (task["input_size"], task["output_size"], task["chance"]) == (5, 4, 25.0)
 
 
-def test_training_reports_accuracy_on_the_disjoint_heldout_set():
-    model = ex4.LSTMFromScratch(9, 8, 4, seed=0, forget_bias=3.0)
-    result = ex4.train_on_memory_task(model, 3, alphabet_size=4, iterations=30, batch_size=16,
-                                      n_train=200, n_heldout=50, eval_every=10, seed=5, log=None)
-    data = ex4.make_datasets("recall", 3, 200, 50, np.random.default_rng(5), alphabet_size=4)
-    acc, loss = ex4.scored_accuracy(model, data["heldout_inputs"], data["heldout_targets"], 1)
-    assert result["final_accuracy"] == acc and result["final_loss"] == pytest.approx(loss)
-    assert len(result["heldout_accuracy"]) == len(result["eval_iterations"]) >= 1
-
-
-def test_shorten_keeps_head_and_tail():
-    x, y = ex4.generate_memory_task(10, 4, rng=np.random.default_rng(0))
-    xs, ys = ex4.shorten(x, y, 1, 1, 3)
-    assert np.array_equal(xs, np.concatenate([x[:4], x[-1:]]))
-    assert np.array_equal(ys[-1], x[0])
-
-
-# ---------------------------------------------------------------------------- models
-def _gradcheck(model, x, y, states):
-    params = {name: getattr(model, name) for name in model.PARAM_NAMES}
-    randomize(params, np.random.default_rng(model.hidden_size))
-    model.forward(x, y, *states)
-    model.backward()
-    analytic = {name: getattr(model, "d" + name).copy() for name in model.PARAM_NAMES}
-    return assert_gradients_match(params, analytic, lambda: model.forward(x, y, *states))
-
-
-@pytest.mark.parametrize("kind", ["lstm", "rnn"])
-@pytest.mark.parametrize("hidden", [3, 5])
-def test_gradient_check(kind, hidden):
-    rng = np.random.default_rng(hidden)
-    model = ex4.build_model(kind, 4, hidden, 3, clip_norm=None)
-    x = rng.integers(0, 4, (6, 2))
-    y = rng.integers(0, 3, (6, 2))
-    y[:2] = ex4.IGNORE                                          # unscored steps too
-    n_states = 2 if kind == "lstm" else 1
-    states = [rng.normal(0, 0.5, (2, hidden)) for _ in range(n_states)]
-    _gradcheck(model, x, y, states)
-
-
-def test_lstm_gate_names_are_views_of_the_fused_weights():
-    model = ex4.LSTMFromScratch(3, 4, 2, forget_bias=2.5)
-    assert model.Wf.shape == (4, 7) and np.all(model.bf == 2.5) and np.all(model.bi == 0)
-    model.Wo[0, 0] = 7.0
-    assert model.W[12, 0] == 7.0                                # [Wf; Wi; Wc; Wo]
-
-
-@pytest.mark.parametrize("kind", ["lstm", "rnn"])
-def test_batch_equals_stacked_single_runs(kind):
-    rng = np.random.default_rng(7)
-    model = ex4.build_model(kind, 5, 4, 3, clip_norm=None)
-    x, y = rng.integers(0, 5, (5, 3)), rng.integers(-1, 3, (5, 3))
-    batch_loss = model.forward(x, y)
-    model.backward()
-    batch_grads = {n: getattr(model, "d" + n).copy() for n in model.PARAM_NAMES}
-    single_loss, single_grads = 0.0, {n: 0.0 for n in model.PARAM_NAMES}
-    for b in range(3):
-        single_loss += model.forward(x[:, b], y[:, b])
-        model.backward()
-        for n in model.PARAM_NAMES:
-            single_grads[n] = single_grads[n] + getattr(model, "d" + n)
-    assert batch_loss == pytest.approx(single_loss, rel=1e-12)
-    for n in model.PARAM_NAMES:
-        np.testing.assert_allclose(batch_grads[n], single_grads[n], rtol=1e-10, atol=1e-13)
-
-
-def test_global_norm_clipping_bounds_the_gradient():
-    rng = np.random.default_rng(8)
-    model = ex4.LSTMFromScratch(4, 6, 3, clip_norm=0.01)
-    x, y = rng.integers(0, 4, (8, 5)), rng.integers(0, 3, (8, 5))
-    model.forward(x, y)
-    model.backward()
-    assert model.grad_norm > 0.01
-    total = math.sqrt(sum(float((g ** 2).sum()) for g in model.gradients()))
-    assert total == pytest.approx(0.01, rel=1e-9)
-
-
-def test_short_training_at_delay_5_reaches_high_accuracy():
-    model = ex4.LSTMFromScratch(17, 16, 8, seed=0, forget_bias=3.0)
-    result = ex4.train_on_memory_task(model, 5, iterations=200, n_train=2000, n_heldout=300, seed=0, log=None)
-    assert result["final_accuracy"] >= 0.95
-    assert result["loss"][0] == pytest.approx(math.log(8), rel=0.05)   # starts at ln K
-
-
-# ---------------------------------------------------------------------------- analysis
-@pytest.mark.parametrize("kind", ["lstm", "rnn"])
-def test_gradient_flow_matches_finite_differences(kind):
-    rng = np.random.default_rng(9)
-    model = ex4.build_model(kind, 9, 4, 4, clip_norm=None)
+# ---------------------------------------------------------------------------- models and optimiser
+def test_vanilla_rnn_gradient_check_with_unscored_steps():
+    rng = np.random.default_rng(4)
+    model = ex4.VanillaRNN(5, 4, 3)
     params = {name: getattr(model, name) for name in model.PARAM_NAMES}
     randomize(params, rng)
-    d = 3
-    flow = ex4.analyze_gradient_flow(model, d, alphabet_size=4, n_samples=2, seed=1)
-    x, y = ex4.generate_memory_task(d, 2, 4, rng=np.random.default_rng(1))
-    model.forward(x, y)
-    h_states = model.h_states.copy()
-    C_states = model.C_states.copy() if kind == "lstm" else None
-    o_gates = model.o_gates.copy() if kind == "lstm" else None
-    T, eps = d + 2, 1e-6
+    x, y, h0 = rng.integers(0, 5, (6, 2)), rng.integers(0, 3, (6, 2)), rng.normal(0, 0.5, (2, 4))
+    y[:3] = -1
+    model.forward(x, y, h0)
+    model.backward()
+    analytic = {name: getattr(model, "d" + name).copy() for name in model.PARAM_NAMES}
+    assert_gradients_match(params, analytic, lambda: model.forward(x, y, h0))
 
-    def suffix_loss(t, h_t, C_t):
-        """Loss of steps t+1.. started from the state after step t (h_t, C_t) of every sample."""
-        states = (h_t, C_t) if kind == "lstm" else (h_t,)
-        return model.forward(x[t + 1:], y[t + 1:], *states)
 
-    for k in range(1, T):
-        t = T - 1 - k                                           # step index of h_{T-k}
-        h_t, numeric_h = h_states[t + 1], np.zeros((2, 4))
-        C_t = C_states[t + 1] if kind == "lstm" else None
-        numeric_C = np.zeros((2, 4))
-        for idx in np.ndindex(2, 4):
+@pytest.mark.parametrize("kind", ["lstm", "rnn"])
+def test_state_gradients_match_finite_differences(kind):
+    """backward()'s (dh_next, dC_next), which the gradient-flow analysis reads, against finite differences."""
+    rng = np.random.default_rng(5)
+    model = ex4.build_model(kind, 5, 3, 4)
+    randomize({name: getattr(model, name) for name in model.PARAM_NAMES}, rng)
+    x, y = rng.integers(0, 5, (5, 2)), np.full((5, 2), -1)
+    y[-1] = rng.integers(0, 4, 2)
+    h0, C0 = rng.normal(0, 0.5, (2, 3)), rng.normal(0, 0.5, (2, 3))
+    model.forward(x, y, h0, C0)
+    dh, dC = model.backward()
+    for state, analytic in ((h0, dh), (C0, dC)) if kind == "lstm" else ((h0, dh),):
+        numeric = np.zeros_like(state)
+        for idx in np.ndindex(state.shape):
             for sign in (1, -1):
-                h = h_t.copy()
-                h[idx] += sign * eps
-                numeric_h[idx] += sign * suffix_loss(t, h, C_t) / (2 * eps)
-                if kind == "lstm":                              # h_t = o_t * tanh(C_t) moves with C_t
-                    C = C_t.copy()
-                    C[idx] += sign * eps
-                    numeric_C[idx] += sign * suffix_loss(t, o_gates[t] * np.tanh(C), C) / (2 * eps)
-        np.testing.assert_allclose(flow["dh"][k], numeric_h, rtol=1e-6, atol=1e-10)
-        assert flow["dh_norm"][k] == pytest.approx(np.linalg.norm(numeric_h, axis=1).mean(), rel=1e-6)
-        if kind == "lstm":
-            np.testing.assert_allclose(flow["dC"][k], numeric_C, rtol=1e-6, atol=1e-10)
-    assert (flow["dC_norm"] is None) == (kind == "rnn")
+                state[idx] += sign * 1e-6
+                numeric[idx] += sign * model.forward(x, y, h0, C0) / 2e-6
+                state[idx] -= sign * 1e-6
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
+    assert (dC is None) == (kind == "rnn")
 
 
-def test_cell_state_analysis_finds_units_that_hold_the_symbol():
-    model = ex4.LSTMFromScratch(17, 16, 8, seed=0, forget_bias=3.0)
-    ex4.train_on_memory_task(model, 5, iterations=200, n_train=2000, n_heldout=300, seed=0, log=None)
-    cell = ex4.analyze_cell_state_evolution(model, 5, n_probe=256, seed=1)
-    assert cell["C"].shape == cell["h"].shape == (7, 16)
-    assert cell["token_labels"][-1] == "?" and len(cell["token_labels"]) == 7
-    assert cell["phases"] == dict(encoding=(0, 0), retention=(1, 5), retrieval=(6, 6))
-    assert np.all((cell["selectivity"] >= 0) & (cell["selectivity"] <= 1 + 1e-12))
-    assert cell["selectivity"][cell["memory_units"][0]] == cell["selectivity"].max() >= 0.5
-    assert cell["probe_accuracy"] >= 0.95
-    np.testing.assert_allclose(cell["C_norm"], np.linalg.norm(cell["C"], axis=1))
+def test_rnn_batch_equals_stacked_single_runs():
+    rng = np.random.default_rng(6)
+    model = ex4.VanillaRNN(5, 4, 3)
+    x, y = rng.integers(0, 5, (5, 3)), rng.integers(-1, 3, (5, 3))
+    loss = model.forward(x, y, np.zeros((3, 4)))
+    model.backward()
+    batch = {name: getattr(model, "d" + name).copy() for name in model.PARAM_NAMES}
+    total, singles = 0.0, {name: 0.0 for name in model.PARAM_NAMES}
+    for b in range(3):
+        total += model.forward(x[:, b], y[:, b], np.zeros(4))
+        model.backward()
+        singles = {name: singles[name] + getattr(model, "d" + name) for name in model.PARAM_NAMES}
+    assert loss == pytest.approx(total, rel=1e-12)
+    for name in model.PARAM_NAMES:
+        np.testing.assert_allclose(batch[name], singles[name], rtol=1e-10, atol=1e-13)
+
+
+def test_clip_global_norm_keeps_the_direction_and_rejects_a_bad_norm():
+    grads = [np.array([3.0, 0.0]), np.array([[4.0]])]
+    assert ex4.clip_global_norm(grads, 1.0) == pytest.approx(5.0)
+    np.testing.assert_allclose(np.concatenate([g.ravel() for g in grads]), [0.6, 0.0, 0.8])
+    assert ex4.clip_global_norm(grads, 10.0) == pytest.approx(1.0) and grads[0][0] == pytest.approx(0.6)
+    for bad in (-1.0, 0.0, math.nan):
+        with pytest.raises(ValueError, match="max_norm"):
+            ex4.clip_global_norm(grads, bad)
+    with pytest.raises(ex4.TrainingDiverged):
+        ex4.clip_global_norm([np.array([np.inf])], 1.0)
+
+
+def test_adam_first_step_moves_each_weight_by_lr_against_its_gradient():
+    model = ex4.VanillaRNN(3, 2, 2)
+    before = {name: getattr(model, name).copy() for name in model.PARAM_NAMES}
+    rng = np.random.default_rng(7)
+    for name in model.PARAM_NAMES:
+        setattr(model, "d" + name, rng.normal(0, 1, before[name].shape))
+    state = {}
+    ex4.adam_step(model, state, 0.01)                     # m_hat = g, v_hat = g^2 after one step
+    for name in model.PARAM_NAMES:
+        g = getattr(model, "d" + name)
+        step = getattr(model, name) - before[name]
+        np.testing.assert_allclose(step, -0.01 * g / (np.abs(g) + 1e-8), rtol=1e-12)
+    assert state["t"] == 1
+
+
+# ---------------------------------------------------------------------------- training
+def test_lstm_learns_recall_from_ln_v_to_high_held_out_accuracy_deterministically():
+    runs = [ex4.run_task("recall", 5, "lstm", hidden_size=16, num_iterations=150, seed=1)[1]
+            for _ in range(2)]
+    h = runs[0]
+    assert h["loss"][0] == pytest.approx(math.log(10), rel=0.05)                  # a fresh model guesses
+    assert h["test_accuracy"][-1] >= 95 and h["loss"][-1] < 0.2 * h["loss"][0]
+    np.testing.assert_array_equal(h["loss"], runs[1]["loss"])                     # same seed, same run
+    trained = np.asarray(h["distance_trained"])                                   # the curriculum: 1, 2, 4, 5
+    assert trained[0] == 1 and np.all(np.diff(trained) >= 0) and set(trained) <= {1, 2, 4, 5}
+
+
+def test_without_curriculum_every_batch_has_the_full_distance():
+    h = ex4.run_task("recall", 4, "rnn", hidden_size=4, num_iterations=30, curriculum=None)[1]
+    assert np.all(h["distance_trained"] == 4) and h["iterations"] == 30 and h["eval_at"][-1] == 30
+
+
+def test_a_diverging_run_raises_one_clear_error_without_warnings_and_without_an_update():
+    task = ex4.make_task("recall", 3, 50, 10)
+    model = ex4.build_model("lstm", 11, 4, 10)
+    model.Wy[0, 0] = np.inf                                             # as if the weights had blown up
+    before = model.Wf.copy()
+    with pytest.raises(ex4.TrainingDiverged, match="the loss became nan at batch 1; try a smaller"):
+        ex4.train_on_memory_task(model, task, 5)
+    assert np.array_equal(model.Wf, before)
+
+
+def test_predict_gives_the_argmax_at_the_query():
+    model = ex4.build_model("lstm", 11, 4, 10)
+    X, _ = ex4.generate_memory_task(3, 5, rng=np.random.default_rng(8))
+    classes = ex4.predict(model, X)
+    zeros = np.zeros((5, 4))
+    model.forward(X.T, np.full(X.T.shape, -1), zeros, zeros)
+    assert np.array_equal(classes, model.y_probs[-1].argmax(axis=1))
+    assert isinstance(ex4.predict(model, X[2]), int) and ex4.predict(model, X[2]) == classes[2]
+
+
+# ---------------------------------------------------------------------------- the stub's flow, the analyses
+def test_the_stubs_flow_runs_on_the_solution(tmp_path, capsys):
+    distances, accuracies = ex4.test_all_distances([2, 3], num_iterations=40, hidden_size=8)
+    assert distances == [2, 3] and len(accuracies) == 2 and all(0 <= a <= 100 for a in accuracies)
+    ex4.plot_results(distances, accuracies, path=str(tmp_path / "results.png"))
+    rnn = ex4.compare_with_rnn(distances, num_iterations=40, hidden_size=8)
+    text = ex4.analyze_findings(distances, accuracies, rnn_accuracies=rnn)
+    assert (tmp_path / "results.png").stat().st_size > 10_000 and len(rnn) == 2
+    assert text in capsys.readouterr().out and text.startswith("LSTM: ")
+
+
+@pytest.mark.parametrize("rnn, verdict", [
+    ([[99, 40, 20], [99, 30, 10]], "holds here: below 95% in 4 of its 4"),
+    ([[99, 96, 97], [99, 99, 95]], "does not hold here"),
+    ([[99, 97, 20], [99, 30, 10]], "holds in part here: below 95% in 3")])
+def test_analyze_findings_is_computed_from_its_arguments(rnn, verdict):
+    text = ex4.analyze_findings([5, 20, 50], [[100, 99, 90], [100, 98, 99]], rnn_accuracies=rnn, log=None)
+    assert text.splitlines()[0] == ("LSTM: below 95% held-out at distance 50 (90.0%) "
+                                    "(worst of 2 seed(s); chance 10%)")
+    assert verdict in text.splitlines()[2]
 
 
 def test_correlation_ratio_extremes():
     labels = np.array([0, 0, 1, 1, 2, 2])
     values = np.stack([labels * 2.0, np.array([1.0, -1, 1, -1, 1, -1])], axis=1)
-    np.testing.assert_allclose(ex4._correlation_ratio(values, labels, 3), [1.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(ex4.correlation_ratio(values, labels), [1.0, 0.0], atol=1e-12)
 
 
-# ---------------------------------------------------------------------------- bad input and CLI
+def test_cell_state_analysis_of_a_trained_lstm():
+    model, _ = ex4.run_task("recall", 5, "lstm", hidden_size=16, num_iterations=150, seed=1)
+    cell = ex4.analyze_cell_state_evolution(model, 5, num_probe=200, seed=2)
+    assert cell["C"].shape == (7, 16) and cell["tokens"][-1] == 10 and cell["probe_accuracy"] >= 95
+    assert np.all((cell["selectivity"] >= 0) & (cell["selectivity"] <= 1 + 1e-12))
+    assert cell["selectivity"][cell["memory_units"]].min() >= 0.5
+    assert 0 < cell["f_retention"] < 1 and 0 < cell["i_encoding"] < 1
+    np.testing.assert_allclose(cell["C_norm"], np.linalg.norm(cell["C"], axis=1))
+
+
+def test_gradient_flow_matches_finite_differences_of_the_query_loss():
+    model = ex4.build_model("rnn", 11, 3, 10)
+    randomize({name: getattr(model, name) for name in model.PARAM_NAMES}, np.random.default_rng(9))
+    flow = ex4.analyze_gradient_flow(model, 4, num_samples=2, seed=1)
+    X, y = ex4.generate_memory_task(4, 2, rng=np.random.default_rng(1))
+    x, targets = X.T, np.full(X.T.shape, -1)
+    targets[-1] = y
+    model.forward(x, targets, np.zeros((2, 3)))
+    h = model.h_states[-3].copy()                           # the state k = 2 steps before the query
+    numeric = np.zeros_like(h)
+    for idx in np.ndindex(h.shape):
+        for sign in (1, -1):
+            h[idx] += sign * 1e-6
+            numeric[idx] += sign * model.forward(x[-2:], targets[-2:], h) / 2e-6
+            h[idx] -= sign * 1e-6
+    assert flow["dh_norm"][1] == pytest.approx(np.linalg.norm(numeric, axis=1).mean(), rel=1e-6)
+    assert flow["k"].tolist() == [1, 2, 3, 4, 5] and flow["dC_norm"] is None and flow["decay_C"] is None
+    assert flow["decay_h"] == pytest.approx((flow["dh_norm"][-1] / flow["dh_norm"][0]) ** 0.25)
+    lstm_flow = ex4.analyze_gradient_flow(ex4.build_model("lstm", 11, 6, 10), 4, num_samples=3)
+    assert lstm_flow["dC_norm"].shape == (5,) and np.all(lstm_flow["dC_norm"] > 0)
+
+
+# ---------------------------------------------------------------------------- bad input and the command line
 @pytest.mark.parametrize("call, name", [
-    (lambda: ex4.generate_memory_task(0, 10), "distance"),
-    (lambda: ex4.generate_memory_task(5, 10, alphabet_size=1), "alphabet_size"),
-    (lambda: ex4.generate_delayed_xor_task(-1, 10), "distance"),
-    (lambda: ex4.generate_copy_task(0, 10), "distance"),
-    (lambda: ex4.train_on_memory_task(ex4.LSTMFromScratch(17, 4, 8), 5, n_train=10, batch_size=64, log=None),
-     "n_train"),
-    (lambda: ex4.LSTMFromScratch(17, 0, 8), "hidden_size"),
-    (lambda: ex4.LSTMFromScratch(3, 2, 2).forward([[0, 3]], [[0, 1]]), "inputs"),
+    (lambda: ex4.generate_memory_task(0), "distance"),
+    (lambda: ex4.generate_memory_task(10 ** 9), "distance"),
+    (lambda: ex4.generate_memory_task(100, num_samples=10 ** 9), "num_samples"),
+    (lambda: ex4.generate_memory_task(5, vocab_size=1), "vocab_size"),
+    (lambda: ex4.generate_copy_task(0), "T"),
+    (lambda: ex4.make_task("gru", 5, 10, 10), "name"),
+    (lambda: ex4.build_model("gru", 3, 2, 2), "kind"),
+    (lambda: ex4.evaluate_memory_capacity(distances=()), "distances"),
+    (lambda: ex4.analyze_cell_state_evolution(ex4.VanillaRNN(11, 2, 10), 5), "model"),
+    (lambda: ex4.analyze_gradient_flow(ex4.build_model("rnn", 5, 2, 2), 5), "model"),      # an XOR model
+    (lambda: ex4.train_on_memory_task(ex4.VanillaRNN(3, 2, 2), ex4.make_task("recall", 3, 20, 5)), "model"),
+    (lambda: ex4.predict(ex4.VanillaRNN(3, 2, 2), [[0, 3]]), "inputs"),
+    (lambda: ex4.VanillaRNN(3, 2, 2).forward([0, 1], [0, 1], np.full(2, np.nan)), "h_prev"),
 ])
-def test_bad_input_raises_value_error_naming_the_argument(call, name):
-    with pytest.raises(ValueError, match=name):
+def test_bad_input_raises_a_value_error_naming_the_argument(call, name):
+    with pytest.raises(ValueError, match=f"^{name}:"):
         call()
 
 
-def test_bad_input_leaves_the_model_untouched():
-    model = ex4.LSTMFromScratch(3, 2, 2)
-    with pytest.raises(ValueError, match="h_prev"):
-        model.forward([0, 1], [0, 1], h_prev=np.full(2, np.nan))
-    with pytest.raises(RuntimeError, match="forward"):
-        model.backward()
-
-
-@pytest.mark.parametrize("argv, name", [
-    (["--iterations", "0"], "--iterations"),
-    (["--delays", "0", "5"], "--delays"),
-    (["--alphabet-size", "1"], "--alphabet-size"),
-    (["--batch-size", "100000"], "--batch-size"),
+@pytest.mark.parametrize("argv, flag", [
+    (["--distances", "1000000000"], "--distances"), (["--distances", "0"], "--distances"),
+    (["--copy-lengths", "100000"], "--copy-lengths"), (["--seeds", "0"], "--seeds"),
+    (["--hidden-size", "100000"], "--hidden-size"), (["--learning-rate", "-1"], "--learning-rate"),
+    (["--learning-rate", "1e6"], "--learning-rate"),
+    (["--hidden-size", "256", "--distances", "400"], "--distances"), (["--seed", "-1"], "--seed"),
+    (["--iterations", "1000000"], "--iterations"),
 ])
-def test_cli_bad_values_print_one_line_and_exit_2(argv, name, capsys):
+def test_cli_bad_values_print_one_line_and_exit_2_before_any_training(argv, flag, capsys, monkeypatch):
+    monkeypatch.setattr(ex4, "run_study", lambda *a, **k: pytest.fail("trained despite bad input"))
     assert ex4.main(argv) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and name in err
+    assert err.count("\n") == 1 and f"error: {flag}:" in err
 
 
-def test_cli_bad_flag_is_one_line(capsys):
-    with pytest.raises(SystemExit) as exc:
-        ex4.main(["--no-such-flag"])
-    assert exc.value.code == 2
-    assert capsys.readouterr().err.count("\n") == 1
+def test_cli_unwritable_outdir_fails_before_training(tmp_path, capsys, monkeypatch):
+    (tmp_path / "file").write_text("")
+    monkeypatch.setattr(ex4, "run_study", lambda *a, **k: pytest.fail("trained despite a bad --outdir"))
+    assert ex4.main(["--outdir", str(tmp_path / "file" / "sub")]) == 2
+    assert "error: --outdir:" in capsys.readouterr().err
 
 
-def test_tiny_run_writes_the_figures(tmp_path, capsys):
-    argv = ["--quick", "--delays", "2", "3", "--seeds", "2", "--iterations", "15", "--hidden-size", "6",
-            "--xor-delays", "2", "--copy-delays", "2", "--copy-iterations", "15", "--outdir", str(tmp_path)]
+def test_cli_diverging_run_prints_one_line_and_exits_1(tmp_path, capsys, monkeypatch):
+    def diverge(*args, **kwargs):
+        raise ex4.TrainingDiverged("the loss became nan at batch 7; try a smaller --learning-rate (now 1.0)")
+    monkeypatch.setattr(ex4, "run_study", diverge)
+    assert ex4.main(["--outdir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.endswith(": the loss became nan at batch 7; try a smaller --learning-rate (now 1.0)\n")
+
+
+def test_tiny_run_writes_the_figures_and_a_summary(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(ex4.QUICK, "copy_iterations", 10)
+    monkeypatch.setitem(ex4.QUICK, "xor_distances", (8,))
+    argv = ["--quick", "--distances", "2", "3", "--iterations", "10", "--hidden-size", "4",
+            "--copy-lengths", "2", "--outdir", str(tmp_path)]
     assert ex4.main(argv) == 0
-    names = ["ex4_memory_capacity.png", "ex4_cell_state.png", "ex4_gradient_flow.png", "ex4_training_curves.png"]
-    for name in names:
-        assert (tmp_path / name).stat().st_size > 10_000
-    assert "Summary" in capsys.readouterr().out
-
-
-def _fake_capacity(lstm, rnn):
-    delays = np.array([10, 20, 50])
-    return dict(delays=delays, chance=0.125, accuracy=dict(lstm=np.array(lstm), rnn=np.array(rnn)))
-
-
-@pytest.mark.parametrize("rnn, verdict", [
-    ([[1.0, 0.2, 0.1], [1.0, 0.3, 0.2]], "holds here"),
-    ([[1.0, 0.99, 0.97], [1.0, 0.96, 0.98]], "does not hold"),
-    ([[1.0, 0.99, 0.3], [1.0, 0.5, 0.2]], "holds only partly"),
-])
-def test_course_claim_verdicts_follow_the_numbers(rnn, verdict):
-    lines = ex4._course_claims(_fake_capacity([[1.0, 1.0, 0.9], [1.0, 1.0, 0.99]], rnn))
-    assert "does not hold here: worst LSTM seed at delays >= 50 is 0.900" in lines[0]
-    assert verdict in lines[1]
+    for name in ("memory_capacity", "cell_state", "gradient_flow", "copy_training"):
+        assert (tmp_path / f"ex4_{name}.png").stat().st_size > 10_000
+    out = capsys.readouterr().out
+    assert "summary" in out and "copy, distance 2" in out and "xor, distance 8" in out
