@@ -1002,6 +1002,480 @@ class LSTMFromScratch:
 
 
 
+# ---- --check: the learner's file, imported as they run it, and the checklist --------------------
+# (The same code in every script of the pack; tests/test_pack_consistency.py keeps them equal.)
+class CheckSetupError(Exception):
+    """--check cannot begin (a missing file, a missing course module): one line, exit code 2."""
+
+
+def read_attempt(path):
+    """The absolute path and source lines of a learner's file; CheckSetupError if it is missing, a
+    folder, not a .py file, not UTF-8 or empty."""
+    if not isinstance(path, str) or not path:
+        raise CheckSetupError(f"--check: expected the path of your .py file, got {path!r}")
+    full = os.path.abspath(path)
+    if os.path.isdir(full):
+        raise CheckSetupError(f"--check: {path!r} is a folder; give the .py file inside it")
+    if not os.path.isfile(full):
+        raise CheckSetupError(f"--check: no file {path!r} (from {os.getcwd()})")
+    if not full.endswith(".py"):
+        raise CheckSetupError(f"--check: expected a Python file ending in .py, got {path!r}")
+    try:
+        with open(full, encoding="utf-8") as handle:
+            source = handle.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise CheckSetupError(f"--check: cannot read {path!r} as UTF-8 text "
+                              f"({err.__class__.__name__})") from None
+    if not source.strip():
+        raise CheckSetupError(f"--check: {path!r} is empty")
+    return full, source.splitlines()
+
+
+@contextlib.contextmanager
+def in_folder(folder, seconds=None):
+    """Run a block as if from `folder`: it is the working directory and first on sys.path, learner
+    output and warnings are silenced, and a block running over `seconds` raises TimeoutError.
+    Everything is restored afterwards, whatever the block raised."""
+    old_cwd, old_path = os.getcwd(), list(sys.path)
+    timer = seconds and hasattr(signal, "SIGALRM") \
+        and threading.current_thread() is threading.main_thread()
+    if timer:
+        def on_alarm(signum, frame):
+            raise TimeoutError(f"still running after {seconds:g} s")
+        old_handler = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        os.chdir(folder)
+        sys.path.insert(0, folder)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        if timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old_handler)
+        os.chdir(old_cwd)
+        sys.path[:] = old_path
+
+
+class Checklist:
+    """A learner's file and the rows of its checklist.
+
+    rows: (todo, what, ok, detail, hint); ok is True, False, or None for an item that could not be
+    compared (detail says why). stub_errors: (regex, hint) pairs for errors that come from a line
+    the course's exercise file wrote itself; the hint says so and how to change the line."""
+
+    def __init__(self, path, stub_errors=(), seconds=60):
+        self.path, self.source = read_attempt(path)
+        self.folder = os.path.dirname(self.path)
+        self.stub_errors, self.seconds, self.rows, self.module = stub_errors, seconds, [], None
+
+    def add(self, todo, what, ok, detail="", hint=""):
+        ok = None if ok is None else bool(ok)             # a numpy bool would never count as False
+        self.rows.append((str(todo), str(what), ok, str(detail), str(hint)))
+        return ok
+
+    def todo_at(self, line, default):
+        """The TODO number in the nearest comment at or above `line` of the learner's file."""
+        todos = re.findall(r"TODO\s*(\d+)", "\n".join(self.source[:line]))
+        return todos[-1] if todos else default
+
+    def failed(self, todo, what, err):
+        """A FAIL row for an error raised by the learner's code, at the TODO above its line."""
+        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == self.path]
+        line = frames[-1].lineno if frames else None
+        text = f"{err.__class__.__name__}: {err}".strip().splitlines()[0][:160]
+        hint = next((h for pattern, h in self.stub_errors if re.search(pattern, text)), None)
+        if hint is None:
+            hint = ("your code raised this error at that line" if line else
+                    "raised outside your file, by what your code passed it")
+        if isinstance(err, TimeoutError):
+            hint = "a loop that never ends, or far more work than the check gives it"
+        elif isinstance(err, SystemExit):
+            text = f"SystemExit({err.code!r})"
+            hint = "your code called sys.exit() (or quit()); --check needs it to return"
+        self.add(self.todo_at(line, todo) if line else todo, what, False,
+                 (f"line {line}: " if line else "") + text, hint)
+
+    def call(self, todo, what, fn, *args, **kwargs):
+        """(fn(*args, **kwargs), True), run from the learner's folder; (None, False) after adding a
+        FAIL row if it raised anything, SystemExit and KeyboardInterrupt included."""
+        try:
+            with in_folder(self.folder, self.seconds):
+                return fn(*args, **kwargs), True
+        except BaseException as err:                      # the learner's bug: reported, not raised
+            self.failed(todo, what, err)
+            return None, False
+
+    def load(self, name="learner_attempt"):
+        """Import the file as `python FILE` would find its imports (its own folder first on sys.path
+        and as the working directory), but under `name`, so that a driver guarded by
+        `if __name__ == "__main__":` does not run. CheckSetupError for a course module it cannot
+        find; any other error becomes a FAIL row. Returns the module, or None."""
+        spec = importlib.util.spec_from_file_location(name, self.path)
+        module = importlib.util.module_from_spec(spec)
+        before = set(sys.modules)
+        try:
+            with in_folder(self.folder, self.seconds):
+                spec.loader.exec_module(module)
+        except ModuleNotFoundError as err:
+            if err.name and err.name.split(".")[0] in ("numpy", "matplotlib"):
+                self.failed("-", "import your file", err)
+                return None
+            hint = next((h for pattern, h in self.stub_errors if re.search(pattern, str(err))), "")
+            raise CheckSetupError(
+                f"--check: {os.path.basename(self.path)} imports {err.name!r}, which Python cannot "
+                f"find from {self.folder} or the folders its sys.path lines add"
+                + (f"; {hint}" if hint else "")) from None
+        except BaseException as err:
+            self.failed("-", "import your file", err)
+            return None
+        finally:                                          # a later check may import another attempt
+            for key in set(sys.modules) - before:
+                if getattr(sys.modules[key], "__file__", None) and \
+                        not sys.modules[key].__file__.startswith((sys.prefix, sys.base_prefix)):
+                    del sys.modules[key]
+        self.module = module
+        return module
+
+    def find(self, *names):
+        """The first of `names` the learner's module defines, or None (after a FAIL row)."""
+        for name in names:
+            if hasattr(self.module, name):
+                return getattr(self.module, name)
+        self.add("-", names[0], False, "not in your file", f"define {names[0]} as the exercise "
+                 "file names it")
+        return None
+
+    def report(self, title):
+        """Print the checklist, a hint under each failure; return the exit code (0: all pass)."""
+        print(f"checking {self.path}\n  {title}")
+        for todo, what, ok, detail, hint in self.rows:
+            mark = {True: "ok", False: "FAIL", None: "skip"}[ok]
+            print(f"  {mark:<4}  TODO {todo:<7} {what:<34} {detail}".rstrip())
+            if ok is False and hint:
+                print(f"{'':20}{hint}")
+        failed = sum(row[2] is False for row in self.rows)
+        skipped = sum(row[2] is None for row in self.rows)
+        compared = len(self.rows) - skipped
+        if not self.rows or compared == 0:
+            print("nothing could be compared: see the lines above")
+            return 1
+        note = f" ({skipped} not compared: see 'skip')" if skipped else ""
+        print(f"all {compared} compared items match{note}" if not failed else
+              f"{failed} of {compared} items fail{note}: fix the first FAIL first, as later items "
+              "use its result")
+        return 1 if failed else 0
+
+
+# ---- --check for Exercise 4: what each TODO of the learner's file computes ---------------------
+STUB_ERRORS = (
+    (r"implementation", "the course's exercise file needs the course's implementation.py in the "
+     "folder above it (its sys.path.append('..')), as the course lays its folders out"),
+    (r"shape \(\d+, ?1\)|\(H, ?1\)", "the course's LSTM needs (H, 1) states: "
+     "np.zeros((hidden_size, 1)), not np.zeros(hidden_size)"),
+    (r"name 'predict' is not defined", "the exercise file calls predict(lstm, ...) (its L111) but "
+     "defines it nowhere: define predict(lstm, inputs) -> the class at the last step"),
+    (r"name 'lstm' is not defined", "the exercise file creates the LSTM only in a commented line "
+     "(L94): create it, LSTM(vocab_size + 1, hidden_size, seq_length), before the loop (TODO 4)"),
+    (r"same length", "the course's LSTM wants one target per step and the task has one label: "
+     "repeat the label as every step's target, or score the last step only"),
+    (r"visualization", "the course's visualization module does not exist: delete that import"))
+CHECK_BUDGET, CHECK_BAR = 2000, 17.5   # iterations; 35 of 200 right: 3.5 sd above 10% chance
+
+
+def check_attempt(path, seed=SEED):
+    """Grade a learner's exercise_04 file TODO by TODO; returns the Checklist (rows in .rows)."""
+    seed = check_seed(seed, "--seed")
+    plt.switch_backend("Agg")
+    c = Checklist(path, STUB_ERRORS, seconds=60)
+    module = c.load()
+    if module is None:
+        return c
+    rng, distances = np.random.default_rng(seed), [5, 10, 20, 50, 100]
+    gen = c.find("generate_memory_task")
+    if gen is not None:
+        check_memory_task(c, gen, seed)
+    check_predict(c, module, rng)
+    train = c.find("train_on_distance")
+    if train is not None:
+        check_training(c, module, train, seed)
+    sweep = c.find("test_all_distances")
+    if sweep is not None:
+        check_sweep(c, module, sweep)
+    plot = c.find("plot_results")
+    if plot is not None:
+        check_plot(c, plot, distances)
+    check_rnn(c, module, rng)
+    analyze = c.find("analyze_findings")
+    if analyze is not None:
+        runs = [([5, 10, 20, 50, 100], [96.5, 81.0, 43.5, 14.0, 11.5]),
+                ([5, 10, 20], [100.0, 99.5, 62.0])]
+        texts = [c.call(11, "analyze_findings", printed, analyze, *run) for run in runs]
+        if all(ok for _, ok in texts):
+            a, b = (text for text, _ in texts)
+            c.add(11, "analyze_findings: from its input", bool(a.strip()) and a != b,
+                  "prints nothing" if not a.strip() else "the same text for two different inputs"
+                  if a == b else f"{len(a.splitlines())} and {len(b.splitlines())} lines, differing",
+                  "compute each finding (best and worst distance, mean, where it drops) from the "
+                  "distances and accuracies it is given")
+    return c
+
+
+def printed(fn, *args):
+    """What fn(*args) prints, plus its return value if it returns text."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        out = fn(*args)
+    return buffer.getvalue() + (out if isinstance(out, str) else "")
+
+
+def check_memory_task(c, gen, seed):
+    """TODO 1: shapes, types, the label, the query, distractors in range and varying."""
+    np.random.seed(seed)
+    out, ok = c.call(1, "generate_memory_task(7, 300, 5)", gen, 7, num_samples=300, vocab_size=5)
+    if not ok:
+        return
+    try:
+        X, y = (np.asarray(a) for a in out)
+    except (TypeError, ValueError):
+        c.add(1, "generate_memory_task returns (X, y)", False, f"got {type(out).__name__}",
+              "return X (num_samples, distance + 2) and y (num_samples,)")
+        return
+    problems = [
+        (X.shape != (300, 9) or y.shape != (300,), f"X {X.shape}, y {y.shape}; expected (300, 9), "
+         "(300,)", "X: one row per sample, the token, `distance` distractors, the query"),
+        (not (np.issubdtype(X.dtype, np.integer) and np.issubdtype(y.dtype, np.integer)),
+         f"dtypes {X.dtype}, {y.dtype}", "ids are integers (dtype=int)")]
+    if X.shape == (300, 9) and y.shape == (300,):
+        other = next((f"X[:, {j}]" for j in range(1, 9) if np.array_equal(y, X[:, j])), None)
+        problems += [
+            (not np.array_equal(y, X[:, 0]), "y is not X[:, 0]" + (f"; it is {other}" if other else ""),
+             "the token to remember comes first: y = X[:, 0]"),
+            (not np.all(X[:, -1] == 5), f"last column holds {sorted(set(X[:, -1].tolist()))[:5]}, "
+             "not the query 5", "the query is one extra symbol, vocab_size, after the tokens 0..V-1"),
+            (X[:, :-1].min() < 0 or X[:, :-1].max() >= 5, f"tokens {X[:, :-1].min()}..."
+             f"{X[:, :-1].max()}", "token and distractors lie in 0..vocab_size - 1"),
+            (len({row.tobytes() for row in X[:, 1:-1]}) < 100 or len(set(X[:, 0].tolist())) < 5,
+             "the distractors or the first token hardly vary between samples",
+             "draw every sample's token and distractors at random")]
+    bad = next(((detail, hint) for flag, detail, hint in problems if flag), None)
+    c.add(1, "generate_memory_task(7, 300, 5)", bad is None,
+          bad[0] if bad else "X (300, 9) ints, y = X[:, 0], query 5, distractors vary",
+          bad[1] if bad else "")
+
+
+def check_predict(c, module, rng):
+    """predict(lstm, inputs): an int class, the argmax at the last step of the course's LSTM."""
+    predict_fn, lstm_class = getattr(module, "predict", None), getattr(module, "LSTM", None)
+    if predict_fn is None:
+        c.add(6, "predict(lstm, inputs)", False, "not defined in your file", STUB_ERRORS[2][1])
+        return
+    if lstm_class is None:
+        c.add(6, "predict(lstm, inputs)", None, "no LSTM imported from implementation to call it on")
+        return
+    np.random.seed(0)
+    lstm, ok = c.call(4, "LSTM(11, 8, 7)", lstm_class, 11, 8, 7)
+    if not ok:
+        return
+    for _ in range(5):
+        x = rng.integers(0, 10, 7)
+        x[-1] = 10
+        got, ok = c.call(6, "predict(lstm, inputs)", predict_fn, lstm, x.copy())
+        if not ok:
+            return
+        probs = reference_probs(lstm, x)
+        want = {int(np.argmax(probs)), int(np.argmax(probs[:10]))}   # the query's class may be left out
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)) \
+                or int(got) not in want:
+            c.add(6, "predict(lstm, inputs)", False, f"returned {describe(got)}; the class at the last "
+                  f"step is {min(want)}", "return int(np.argmax(p)) of the last step's probabilities")
+            return
+    c.add(6, "predict(lstm, inputs)", True, "an int, the argmax at the query, on 5 sequences")
+
+
+def reference_probs(lstm, x):
+    """The course LSTM's probabilities at the last step, from zero (H, 1) states."""
+    zeros = np.zeros((lstm.hidden_size, 1))
+    with in_folder(os.getcwd()):
+        _, _, _, cache = lstm.forward([int(v) for v in x], [0] * len(x), zeros, zeros.copy())
+    return np.ravel(cache["ps"][len(x) - 1])
+
+
+def describe(value):
+    shape = getattr(value, "shape", None)
+    return f"an array of shape {shape}" if shape not in (None, ()) else repr(value)[:40]
+
+
+def check_training(c, module, train, seed):
+    """TODO 2-6: a percentage above chance at distance 5 within CHECK_BUDGET iterations, on 200
+    sequences drawn apart from the 1,000 it trains on (TODO 3)."""
+    gen, calls = getattr(module, "generate_memory_task", None), []
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs.get("num_samples", args[1] if len(args) > 1 else 1000))
+        return gen(*args, **kwargs)
+    for attempt, budget in enumerate((CHECK_BUDGET, 2 * CHECK_BUDGET)):
+        np.random.seed(seed + attempt)
+        module.generate_memory_task, calls[:] = recording, []
+        try:
+            acc, ok = c.call(2, f"train_on_distance(5, num_iterations={budget})", train, 5,
+                             num_iterations=budget)
+        finally:
+            module.generate_memory_task = gen
+        if not ok:
+            return
+        if not isinstance(acc, (int, float, np.number)) or isinstance(acc, bool) \
+                or not 0 <= acc <= 100:
+            c.add(6, "train_on_distance: accuracy in %", False, f"returned {describe(acc)}",
+                  "return the test accuracy in percent, a number in [0, 100]")
+            return
+        if 0 < acc <= 1:
+            c.add(6, "train_on_distance: accuracy in %", False, f"returned {acc:g}: a fraction?",
+                  "the stub asks for percent (L115): multiply by 100")
+            return
+        if acc >= CHECK_BAR:
+            break
+    c.add("2-6", f"train_on_distance(5, {budget} iterations)", acc >= CHECK_BAR,
+          f"{acc:.1f}% on the test set (chance 10%, the bar {CHECK_BAR}%)",
+          "at the stub's lr 0.01 a correct attempt reaches 20-45% here, at 0.1 more; at the course "
+          "LSTM's default 0.001 it stays at chance: give LSTM(...) learning_rate=0.01 or more")
+    if calls:
+        apart = sum(calls) >= NUM_TRAIN + NUM_TEST and any(n >= NUM_TEST for n in calls[1:] or calls)
+        c.add(3, "1,000 training + 200 test sequences", apart, f"generate_memory_task drew {calls}",
+              "draw 200 test sequences apart from the 1,000 training ones; testing on training "
+              "sequences measures recall of those, not memory")
+
+
+def check_sweep(c, module, sweep):
+    """TODO 7-8: one train_on_distance call per distance, the results in order, two lists."""
+    train, seen = getattr(module, "train_on_distance", None), []
+
+    def fake(distance, *args, **kwargs):
+        seen.append(distance)
+        return 30.0 + distance / 10
+    module.train_on_distance = fake
+    try:
+        out, ok = c.call(7, "test_all_distances([5, 10, 20])", sweep, [5, 10, 20])
+    finally:
+        module.train_on_distance = train
+    if ok:
+        right = isinstance(out, tuple) and len(out) == 2 and list(out[0]) == [5, 10, 20] \
+            and [float(a) for a in out[1]] == [30.5, 31.0, 32.0]
+        c.add("7-8", "test_all_distances([5, 10, 20])", right and seen == [5, 10, 20],
+              f"train_on_distance ran at {seen}; returned {str(out)[:60]}", "call "
+              "train_on_distance(d) once per distance; return (distances, accuracies), two lists")
+
+
+def check_plot(c, plot, distances):
+    """TODO 9: a figure with the accuracies against distance and a chance line at 10 (percent)."""
+    accuracies, closed = [96.5, 81.0, 43.5, 14.0, 11.5], plt.close
+    plt.close("all")
+    plt.close = lambda *args: None                            # keep the figure to look at it
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            _, ok = c.call(9, "plot_results", lambda: in_temp(folder, plot, distances, accuracies))
+    finally:
+        plt.close = closed
+    lines = [line for n in plt.get_fignums() for ax in plt.figure(n).axes for line in ax.lines]
+    levels = {round(float(line.get_ydata()[0]), 6) for line in lines
+              if len(set(np.ravel(line.get_ydata()).tolist())) == 1}
+    drawn = any(np.allclose(np.ravel(line.get_ydata()), accuracies) for line in lines
+                if np.size(line.get_ydata()) == 5)
+    plt.close("all")
+    if ok:
+        c.add(9, "plot_results: data and chance line", drawn and 10.0 in levels,
+              "no line of the accuracies" if not drawn else f"horizontal lines at {sorted(levels)}",
+              "the chance line at 0.1 is a fraction on a percent axis: draw it at 100 / "
+              "vocab_size = 10" if 0.1 in levels else "plot accuracy (%) against distance and a "
+              "horizontal chance line at 100 / vocab_size = 10%")
+
+
+def in_temp(folder, fn, *args):
+    """fn(*args) with `folder` as the working directory (figures saved there are thrown away)."""
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        return fn(*args)
+    finally:
+        os.chdir(here)
+
+
+def check_rnn(c, module, rng):
+    """TODO 10 (bonus): a vanilla RNN class, if any, steps h_t = tanh(W [h_(t-1), x_t] + b)."""
+    cls = next((v for k, v in vars(module).items() if isinstance(v, type) and "RNN" in k.upper()
+                and v.__module__ == module.__name__), None)
+    if cls is None:
+        return c.add(10, "vanilla RNN (bonus)", None, "no RNN class in your file: not compared")
+    np.random.seed(0)
+    model = None
+    for args in ((11, 8, 7), (11, 8), (11, 8, 11)):
+        model, ok = c.call(10, f"{cls.__name__}{args}", cls, *args) if model is None else (model, 1)
+        if ok:
+            break
+        c.rows.pop()
+    if model is None:
+        return c.add(10, f"{cls.__name__}(11, 8, ...)", None, "could not build it as the LSTM is built")
+    arrays = {k: v for k, v in vars(model).items() if isinstance(v, np.ndarray)}
+    W = next((v for v in arrays.values() if v.shape == (8, 19)), None)
+    Wxh = next((v for k, v in arrays.items() if v.shape == (8, 11)), None)
+    Whh = next((v for k, v in arrays.items() if v.shape == (8, 8)), None)
+    b = next((v for k, v in arrays.items() if v.shape in ((8, 1), (8,))), None)
+    if b is None or (W is None and (Wxh is None or Whh is None)):
+        return c.add(10, cls.__name__, None, "could not find W (H, H + D) and b (H, 1) among its arrays")
+    for array in (W, Wxh, Whh, b):
+        if array is not None:
+            array[...] = rng.normal(0, 0.5, array.shape)
+    W_full = W if W is not None else np.hstack([Whh, Wxh])
+    x, h0 = rng.integers(0, 11, 6), rng.normal(0, 0.5, (8, 1))
+    want, h = [], h0
+    for t in x:
+        h = np.tanh(W_full @ np.vstack([h, np.eye(11)[t][:, None]]) + b.reshape(8, 1))
+        want.append(h.ravel())
+    for args in ((list(x), [0] * 6, h0.copy()), (list(x), h0.copy()),
+                 (list(x), [0] * 6, h0.copy(), h0.copy())):
+        out, ok = c.call(10, f"{cls.__name__}.forward", model.forward, *args)
+        if ok:
+            break
+        c.rows.pop()
+    else:
+        return c.add(10, f"{cls.__name__}.forward", None, "could not call it as the LSTM's forward")
+    found = hidden_sequences([out, vars(model)], 8, len(x))
+    if not found:
+        return c.add(10, f"{cls.__name__}.forward", None, "could not find its hidden states h_t")
+    errors = [np.abs(np.array(seq) - want).max(axis=1) for seq in found]
+    best = min(errors, key=lambda e: e.max())
+    step = int(np.argmax(best > 1e-6))
+    c.add(10, f"{cls.__name__}: h_t = tanh(W [h_(t-1), x_t] + b)", best.max() <= 1e-6,
+          "every h_t matches over 6 steps" if best.max() <= 1e-6 else
+          f"h_t differs from step {step} (largest difference {best[step]:.2g})",
+          "concatenate the previous step's h_(t-1), not h_prev, with x_t" if step else
+          "h_1 = tanh(W . [h_prev, x_1] + b), h_prev first")
+
+
+def hidden_sequences(values, H, T):
+    """Every list of T hidden vectors (H,) found in values: dicts keyed by step, lists, arrays."""
+    found, stack = [], list(values)
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict) and all(isinstance(k, int) for k in v) and v:
+            steps = [v.get(t) for t in range(T)]
+            if all(isinstance(s, np.ndarray) and s.size == H for s in steps):
+                found.append([s.ravel() for s in steps])
+        elif isinstance(v, dict):
+            stack += list(v.values())
+        elif isinstance(v, (list, tuple)) and len(v) in (T, T + 1) and all(
+                isinstance(s, np.ndarray) and s.size == H for s in v):
+            found.append([s.ravel() for s in v[-T:]])
+        elif isinstance(v, (list, tuple)):
+            stack += list(v)
+        elif isinstance(v, np.ndarray) and v.ndim >= 2 and v.shape[0] in (T, T + 1) \
+                and v[0].size == H:
+            found.append([s.ravel() for s in v[-T:]])
+    return found
+
+
 def run_check(args):
     """--check FILE: the seed checked before anything is imported; a setup problem is one line."""
     try:
