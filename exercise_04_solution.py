@@ -2,22 +2,22 @@
 
 The course's long-range memory exercise (TODO 1-12; `grep -n "(TODO 5)"` finds an answer): show a
 model a token, `distance` distractors and a query; it must name the token at the query. Held-out
-accuracy against distance, with chance, beside a vanilla RNN (TODO 10); also the copy task
-(Arjovsky et al. 2016), delayed XOR, the cell state and how far back the query's gradient reaches.
+accuracy against distance with the chance line, beside a vanilla RNN (TODO 10).
 The LSTM is Exercise 1's, unchanged (below the tooling line); concat = [h_prev, x_t], x_t one-hot:
-    f_t = sigmoid(Wf . concat + bf)    i_t = sigmoid(Wi . concat + bi)    o_t = sigmoid(Wo . concat + bo)
-    C_tilde = tanh(Wc . concat + bc)   C_t = f_t * C_prev + i_t * C_tilde      h_t = o_t * tanh(C_t)
+    f_t = sigmoid(Wf . concat + bf)         i_t = sigmoid(Wi . concat + bi)
+    C_tilde = tanh(Wc . concat + bc)        C_t = f_t * C_prev + i_t * C_tilde
+    o_t = sigmoid(Wo . concat + bo)         h_t = o_t * tanh(C_t)
 RNN: h_t = tanh(Wh . concat + bh). Both: y_t = softmax(Wy . h_t + by); loss = -ln y_t[target] at
 the scored steps. Along the cell d loss / d C_(t-1) = f_t * d loss / d C_t: with f_t near 1 the
 error reaches the token whole; the RNN's is multiplied by diag(1 - h_t^2) . Wh[:, :H] every step.
 Recipe (the stub's lr 0.01 and 500 single sequences reach about 47% at distance 5): batches of 64,
 Adam (lr 0.02), global-norm clipping at 1, bf = 3, and a curriculum: distance 1 first (the gap cut
 short), doubled at 90% running accuracy, until 99% at the full distance.
-    python exercise_04_solution.py                # the study, about 60 s of CPU; --quick: about 6 s
+    python exercise_04_solution.py                # the study, about 60 s of CPU; --quick: about 7 s
     python exercise_04_solution.py --check my_exercise_04.py    # grade your attempt, TODO by TODO
-Prints a line per run, the accuracy table with verdicts computed from it, copy and XOR, the cell
-state and gradient numbers; saves ex4_memory_capacity, _cell_state, _gradient_flow, _copy_training
-(.png) in --outdir.
+Below the tooling line, beyond the exercise: the copy task (Arjovsky et al. 2016), delayed XOR, the
+LSTM's cell state and how far back the query's gradient reaches. The run prints a line per training
+run, the accuracy table with verdicts computed from it, and saves 4 PNG figures in --outdir.
 """
 import itertools
 import math
@@ -29,22 +29,19 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # tiny per-step matmuls: mo
 import numpy as np
 import matplotlib.pyplot as plt
 
-SEED, CLIP_VALUE = 0, 5.0        # Exercise 1's defaults; its elementwise clip is off here (CLIP_NORM)
-VOCAB_SIZE, HIDDEN_SIZE, NUM_ITERATIONS = 10, 32, 500   # the stub's: tokens 0-9 (query 10), H, budget
+SEED, CLIP_VALUE = 0, 5.0      # Exercise 1's defaults; its elementwise clip is off here (CLIP_NORM)
+VOCAB_SIZE, HIDDEN_SIZE, NUM_ITERATIONS = 10, 32, 500  # the stub's: tokens 0-9 (query 10); H; runs
 NUM_TRAIN, NUM_TEST, DISTANCES, SEEDS = 1000, 200, (5, 10, 20, 50, 100), 5   # per distance (TODO 3)
 BATCH_SIZE, LEARNING_RATE, CLIP_NORM, FORGET_BIAS = 64, 0.02, 1.0, 3.0   # bf = 3: f_t near 0.95
-CURRICULUM_START, CURRICULUM_ADVANCE, BAR = 1, 90.0, 95.0   # first distance, doubled at 90%; the bar
-STOP_ACCURACY, ACCURACY_WINDOW, EVAL_EVERY = 99.0, 10, 25   # stop: 99% over 10 batches; test every 25
-COPY_SYMBOLS, COPY_LENGTH, COPY_BLANK, COPY_DELIMITER = 8, 10, 8, 9   # copy 10 symbols drawn from 0-7
-COPY_LENGTHS, COPY_ITERATIONS, XOR_DISTANCES = (10,), 4000, (10, 50)  # copy gaps T; batches at most
-COPY_HIDDEN, COPY_TRAIN, COPY_TEST = 64, 20_000, 1000   # with H = 32 the LSTM stays at T = 1
-QUICK = dict(distances=(5, 10, 20), seeds=1, iterations=300, copy_lengths=(5,), copy_iterations=300,
-             xor_distances=(10,))
-OUTDIR, MAX_DISTANCE, MAX_CACHE = "outputs", 2000, 2 * 10 ** 7   # steps x sequences x H: ~1 GB
+CURRICULUM_START, CURRICULUM_ADVANCE, BAR = 1, 90.0, 95.0   # first distance, doubled at 90%; bar
+STOP_ACCURACY, ACCURACY_WINDOW, EVAL_EVERY = 99.0, 10, 25   # stop at 99% over 10 batches; test: 25
+STYLE = {"lstm": ("LSTM", "tab:blue"), "rnn": ("vanilla RNN", "tab:red")}
+
 
 class VanillaRNN:                                                                     # (TODO 10)
-    """h_t = tanh(Wh . concat + bh), Wh (H, H+D); y_t = softmax(Wy . h_t + by). The LSTM's interface,
-    so one loop trains both: inputs, targets (T,) or (T, B) (-1: not scored), h_prev (H,) or (B, H)."""
+    """h_t = tanh(Wh . concat + bh), Wh (H, H+D); y_t = softmax(Wy . h_t + by). The LSTM's
+    interface, so one loop trains both: inputs, targets (T,) or (T, B) (-1: not scored), h_prev (H,)
+    or (B, H)."""
 
     PARAM_NAMES = ("Wh", "bh", "Wy", "by")
 
@@ -69,7 +66,7 @@ class VanillaRNN:                                                               
         return float(-log_y[targets[..., None] == np.arange(self.output_size)].sum())
 
     def backward(self):
-        """BPTT through the last forward; sets dWh, dbh, dWy, dby; returns (d loss / d h_prev, None)."""
+        """BPTT through the last forward: sets dWh, dbh, dWy, dby; returns (dh_prev, None)."""
         onehot = self.targets[..., None] == np.arange(self.output_size)        # all False at -1
         dy = (self.y_probs - onehot) * (self.targets >= 0)[..., None]          # softmax + x-entropy
         self.dWy, self.dby = batch_outer(dy, self.h_states[1:]), batch_sum(dy)
@@ -77,29 +74,32 @@ class VanillaRNN:                                                               
         dh_next = np.zeros_like(self.h_states[0])
         for t in reversed(range(len(self.targets))):
             dz = (dy[t] @ self.Wy + dh_next) * (1.0 - self.h_states[t + 1] ** 2)   # tanh' = 1 - h^2
-            self.dWh += batch_outer(dz, np.concatenate([self.h_states[t], self.inputs_cache[t]], -1))
+            concat = np.concatenate([self.h_states[t], self.inputs_cache[t]], axis=-1)
+            self.dWh += batch_outer(dz, concat)
             self.dbh += batch_sum(dz)
             dh_next = dz @ self.Wh[:, :self.hidden_size]                       # concat = [h, x]
         return dh_next, None
 
+
 def build_model(kind, input_size, hidden_size, output_size, seed=SEED):
     """A fresh "lstm" (Exercise 1's; no elementwise clip: training clips by norm) or "rnn"."""
-    if kind == "lstm":
-        return LSTMFromScratch(input_size, hidden_size, output_size, seed, clip_value=None,
-                               forget_bias=FORGET_BIAS)
+    if kind not in ("lstm", "rnn"):
+        raise ValueError(f"kind: expected 'lstm' or 'rnn', got {kind!r}")
     if kind == "rnn":
         return VanillaRNN(input_size, hidden_size, output_size, seed)
-    raise ValueError(f"kind: expected 'lstm' or 'rnn', got {kind!r}")
+    return LSTMFromScratch(input_size, hidden_size, output_size, seed, clip_value=None,
+                           forget_bias=FORGET_BIAS)
+
 
 def clip_global_norm(grads, max_norm):
     """Scale `grads` in place to a joint L2 norm <= max_norm (keeps the step's direction)."""
-    max_norm = check_float("max_norm", max_norm)
     norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
     if not math.isfinite(norm):
         raise TrainingDiverged(f"the gradient norm became {norm}; try a smaller --learning-rate")
-    for g in grads if norm > max_norm else ():
+    for g in grads if norm > check_float("max_norm", max_norm) else ():
         g *= max_norm / norm
     return norm
+
 
 def adam_step(model, state, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
     """One Adam step (Kingma & Ba 2015) for each parameter p of the model, from its gradient g:
@@ -114,11 +114,11 @@ def adam_step(model, state, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
         v_hat = v / (1 - beta2 ** t)
         getattr(model, name)[...] -= learning_rate * m / (1 - beta1 ** t) / (np.sqrt(v_hat) + eps)
 
-# ---- The tasks, in the stub's layout: one row per sequence --------------------------------------
+
 def generate_memory_task(distance, num_samples=1000, vocab_size=VOCAB_SIZE, rng=None):
-    """First-character recall, `A x x ... x ?` -> A; the distractors are drawn from A's tokens, so
-    the model must keep the first token, not the latest. Returns X (N, distance + 2) ints: X[:, 0]
-    the token in [0, vocab_size), `distance` distractors, the query vocab_size; y (N,) = X[:, 0]."""
+    """First-character recall, `A x x ... x ?` -> A, the distractors drawn from A's tokens. Returns
+    X (N, distance + 2) ints: the token in [0, vocab_size), the distractors, the query vocab_size;
+    and y (N,) = X[:, 0]."""
     distance, num_samples = check_data_size(distance, num_samples, 2)
     vocab_size = check_int("vocab_size", vocab_size, low=2, high=1000)
     rng = np.random.default_rng(SEED) if rng is None else rng
@@ -126,56 +126,34 @@ def generate_memory_task(distance, num_samples=1000, vocab_size=VOCAB_SIZE, rng=
     X[:, -1] = vocab_size                                            # the query (TODO 1)
     return X, X[:, 0].copy()                                         # (TODO 1)
 
-def generate_delayed_xor_task(distance, num_samples=1000, rng=None):
-    """Bits a, b (ids 0, 1), `distance` distractors (2, 3), a query (4): X (N, distance + 3), y = a^b."""
-    distance, num_samples = check_data_size(distance, num_samples, 3)
-    rng = np.random.default_rng(SEED) if rng is None else rng
-    X = rng.integers(0, 2, (num_samples, distance + 3))
-    X[:, 2:-1] += 2
-    X[:, -1] = 4
-    return X, X[:, 0] ^ X[:, 1]
-
-def generate_copy_task(T, num_samples=1000, rng=None):
-    """10 symbols from 8 (ids 0-7), T - 1 blanks (8), the delimiter (9), 10 blanks; targets: T + 10
-    blanks, then the symbols. X, Y (N, T + 20). Memoryless: 10 ln 8 / (T + 20) nats per step."""
-    T, num_samples = check_data_size(T, num_samples, 2 * COPY_LENGTH, "T")
-    rng = np.random.default_rng(SEED) if rng is None else rng
-    X = np.full((num_samples, T + 2 * COPY_LENGTH), COPY_BLANK)
-    X[:, :COPY_LENGTH] = rng.integers(0, COPY_SYMBOLS, (num_samples, COPY_LENGTH))
-    X[:, T + COPY_LENGTH - 1] = COPY_DELIMITER
-    Y = np.full_like(X, COPY_BLANK)
-    Y[:, -COPY_LENGTH:] = X[:, :COPY_LENGTH]
-    return X, Y
 
 def make_task(name, distance, num_train, num_test, seed=SEED, vocab_size=VOCAB_SIZE):
-    """"recall", "xor" or "copy" (distance = T) as a dict: inputs, targets (L, n <= num_train) and
-    test_inputs, test_targets (L, num_test), time-major, no held-out sequence in training, -1: not
-    scored; head: steps before the gap; scored: last steps that count; chance (%); baseline (nats)."""
-    rng, n = np.random.default_rng(seed), check_int("num_train", num_train) + num_test
-    if name == "copy":
-        (X, Y), V = generate_copy_task(distance, n, rng), COPY_SYMBOLS
-        spec = dict(head=COPY_LENGTH, scored=COPY_LENGTH, input_size=V + 2, output_size=V + 1,
-                    baseline=COPY_LENGTH * math.log(V) / X.shape[1])
-    elif name in ("recall", "xor"):
-        if name == "recall":
-            (X, y), V, head, D = generate_memory_task(distance, n, vocab_size, rng), vocab_size, 1, None
-        else:
-            (X, y), V, head, D = generate_delayed_xor_task(distance, n, rng), 2, 2, 5
-        Y = np.full_like(X, -1)
-        Y[:, -1] = y                                             # only the query step is scored
-        spec = dict(head=head, scored=1, input_size=D or V + 1, output_size=V, baseline=math.log(V))
-    else:
-        raise ValueError(f"task: expected 'recall', 'xor' or 'copy', got {name!r}")
+    """"recall" ("xor", "copy": Part 2) as a dict: inputs, targets (L, n <= num_train), test_inputs,
+    test_targets (L, num_test), time-major, no held-out sequence in training, target -1: not scored;
+    head: steps before the gap; scored: last steps that count; chance (%); baseline (nats/step)."""
+    if name != "recall":
+        return make_extra_task(name, distance, num_train, num_test, seed)
+    n, rng = check_int("num_train", num_train) + num_test, np.random.default_rng(seed)
+    X, y = generate_memory_task(distance, n, vocab_size, rng)
+    Y = np.full_like(X, -1)
+    Y[:, -1] = y                                                     # only the query is scored
+    return split_task(X, Y, num_train, distance=distance, head=1, scored=1, chance=100 / vocab_size,
+                      input_size=vocab_size + 1, output_size=vocab_size,
+                      baseline=math.log(vocab_size))
+
+
+def split_task(X, Y, num_train, **spec):
+    """The held-out rows X[num_train:] and the training rows not among them, time-major."""
     held_out = {row.tobytes() for row in X[num_train:]}
     fresh = np.array([row.tobytes() not in held_out for row in X[:num_train]])
     if fresh.sum() < num_train / 2:
-        raise ValueError(f"distance: {distance} has too few distinct sequences for {num_test} "
-                         "held-out ones")
-    return dict(spec, chance=100 / V, name=name, distance=distance, inputs=X[:num_train][fresh].T,
+        raise ValueError(f"distance: {spec['distance']} has too few distinct sequences for "
+                         f"{len(X) - num_train} held-out ones")
+    return dict(spec, inputs=X[:num_train][fresh].T,
                 targets=Y[:num_train][fresh].T, test_inputs=X[num_train:].T,
                 test_targets=Y[num_train:].T)
 
-# ---- The stub's functions ------------------------------------------------------------------------
+
 def predict(model, inputs):
     """The class a model predicts at the last step, each sequence from zero states. inputs: (T,)
     ids, one sequence -> an int; or (N, T), the stub's layout -> (N,) ints."""
@@ -185,13 +163,15 @@ def predict(model, inputs):
     classes = model.y_probs[-1].argmax(axis=-1)
     return int(classes) if x.ndim == 1 else classes
 
+
 def heldout_score(model, task):
     """(accuracy %, loss in nats per scored step) on the held-out set."""
     x, y, scored = task["test_inputs"], task["test_targets"], task["scored"]
     zeros = np.zeros((x.shape[1], model.hidden_size))
     loss = model.forward(x, y, zeros, zeros)
-    hits = model.y_probs[-scored:].argmax(axis=-1) == y[-scored:]     # predict() at each scored step
+    hits = model.y_probs[-scored:].argmax(axis=-1) == y[-scored:]    # predict() at each scored step
     return 100.0 * float(hits.mean()), loss / int((y >= 0).sum())
+
 
 def train_on_distance(distance, vocab_size=VOCAB_SIZE, hidden_size=HIDDEN_SIZE,
                       num_iterations=NUM_ITERATIONS, task="recall", kind="lstm", seed=SEED,
@@ -203,7 +183,7 @@ def train_on_distance(distance, vocab_size=VOCAB_SIZE, hidden_size=HIDDEN_SIZE,
     distance_trained per batch; eval_at, test_accuracy, test_loss every EVAL_EVERY; iterations..."""
     num_iterations, seed = check_int("num_iterations", num_iterations), check_seed(seed)
     learning_rate = check_float("learning_rate", learning_rate)
-    # The data: training and held-out sequences, none in both (TODO 2, 3)
+    # The data: 1,000 training and 200 held-out sequences, none in both (TODO 2, 3)
     sizes = (COPY_TRAIN, COPY_TEST) if task == "copy" else (NUM_TRAIN, NUM_TEST)
     data = make_task(task, distance, *sizes, seed, vocab_size)                       # (TODO 3)
     # The model: vocab_size + 1 inputs (the query is one more symbol), vocab_size classes (TODO 4)
@@ -233,11 +213,8 @@ def train_on_distance(distance, vocab_size=VOCAB_SIZE, hidden_size=HIDDEN_SIZE,
             h["eval_at"].append(n)
             for key, value in zip(("test_accuracy", "test_loss"), heldout_score(model, data)):
                 h[key].append(value)                                                 # (TODO 6)
-            seconds = time.perf_counter() - start
             if log and (n % log_every == 0 or n == num_iterations or done):
-                log(f"  batch {n}/{num_iterations}  distance {level}/{distance}  loss "
-                    f"{h['loss'][-1]:.3f}  held-out {h['test_accuracy'][-1]:.1f}%  "
-                    f"{1000 * seconds / n:.0f} ms/batch  eta {eta(seconds / n * (num_iterations - n))}")
+                log(progress(n, num_iterations, level, distance, h, time.perf_counter() - start))
         if done:
             break
         if level < distance and running >= CURRICULUM_ADVANCE:
@@ -247,10 +224,12 @@ def train_on_distance(distance, vocab_size=VOCAB_SIZE, hidden_size=HIDDEN_SIZE,
     accuracy = float(history["test_accuracy"][-1])          # on the 200 held-out sequences (TODO 6)
     return (accuracy, model, history) if details else accuracy
 
+
 def train_on_memory_task(task, distance, kind="lstm", **options):
     """The course's general trainer: train_on_distance on any task. Returns (model, history)."""
     _, model, history = train_on_distance(distance, task=task, kind=kind, details=True, **options)
     return model, history
+
 
 def test_all_distances(distances=DISTANCES, **options):
     """The stub's sweep: (distances, held-out accuracies in %), two lists; all checked first."""
@@ -260,15 +239,18 @@ def test_all_distances(distances=DISTANCES, **options):
         accuracies.append(train_on_distance(distance, **options))                   # (TODO 8)
     return distances, accuracies
 
+
 def compare_with_rnn(distances, **options):
     """The stub's bonus: the vanilla RNN's held-out accuracies (%), same recipe and budget."""
     return test_all_distances(distances, kind="rnn", **options)[1]                  # (TODO 10)
+
 
 def plot_results(distances, accuracies, vocab_size=VOCAB_SIZE, path="outputs/ex4_results.png"):
     """The stub's figure at `path`: accuracy (%) against distance, chance at 100 / vocab_size %."""
     distances, accuracies = check_paired(distances, accuracies=accuracies)
     visualize_memory_capacity(dict(distances=distances, accuracy={"lstm": accuracies},
                                    chance=100 / vocab_size), path)                  # (TODO 9)
+
 
 def analyze_findings(distances, accuracies, vocab_size=VOCAB_SIZE, rnn_accuracies=None, flow=None,
                      reached=None, log=print):
@@ -277,18 +259,19 @@ def analyze_findings(distances, accuracies, vocab_size=VOCAB_SIZE, rnn_accuracie
     reached: {kind: (seeds, distances), the distance each curriculum reached}. Returns the text."""
     d, acc = check_paired(distances, accuracies=accuracies)                          # (TODO 11)
     rnn = None if rnn_accuracies is None else check_paired(distances, rnn=rnn_accuracies)[1]
-    lines, fails = [], {}
+    lines = []
     for label, a in (("LSTM", acc), ("vanilla RNN", rnn)) if rnn is not None else (("LSTM", acc),):
         mean, worst = a.mean(axis=0), a.min(axis=0)
-        fails[label] = bad = np.flatnonzero(worst < BAR)
+        bad = np.flatnonzero(worst < BAR)
         handled = d[:bad[0]] if len(bad) else d                     # every shorter distance passed
-        lines += [f"{label}: mean {a.mean():.1f}% over {len(d)} distances x {len(a)} seed(s), chance "
+        lines += [f"{label}: mean {a.mean():.1f}% over {len(d)} distances x {len(a)} seed(s), "
+                  f"chance "
                   f"{100 / vocab_size:.0f}%; best at {d[mean.argmax()]} ({mean.max():.1f}%), worst "
                   f"at {d[mean.argmin()]} ({mean.min():.1f}%)",
-                  f"  (1) first below {BAR:.0f}% (worst seed) at distance "
-                  + (f"{d[bad[0]]} ({worst[bad[0]]:.1f}%)" if len(bad) else f"none up to {d.max()}")
-                  + f"; (2) longest handled (it and all shorter >= {BAR:.0f}%): "
-                  + (f"{handled.max()}" if len(handled) else "none")]
+                  "  (1) it first falls below the bar, 95% for every seed, at " + (
+                      f"distance {d[bad[0]]} ({worst[bad[0]]:.1f}%)" if len(bad) else
+                      f"no distance up to {d.max()}") + "; (2) the longest it handles (and all "
+                  f"shorter): {handled.max() if len(handled) else 'none'}"]
     falls, long, beyond = -min(0, *np.diff(acc.mean(axis=0)), 0), d >= 50, d > 10
     claims = [("'accuracy degrades gracefully with delay' (the course's solutions list)",
                "not seen: no fall" if falls < 5 else "holds" if falls <= 20 else "abrupt instead",
@@ -305,42 +288,38 @@ def analyze_findings(distances, accuracies, vocab_size=VOCAB_SIZE, rnn_accuracie
                     f"below {BAR:.0f}% in {below} of its {rnn[:, beyond].size} runs beyond 10"),
                    ("'LSTMs beat RNNs on long ranges' (the course's solutions list)", "holds" if
                     gap[beyond].min() > 0 else "not everywhere: the RNN ties or leads somewhere",
-                    f"LSTM ahead by {gap[beyond].min():+.1f} to {gap[beyond].max():+.1f} beyond 10")]
+                    f"LSTM ahead by {gap[beyond].min():+.1f} to {gap[beyond].max():+.1f} beyond "
+                    "10")]
     lines += [f"  {claim}: {outcome} ({numbers})" for claim, outcome, numbers in claims]
-    lines.append("  (4) what limits the distance here:")
+    lines.append("  (4) what limits the distance here:" + ("" if reached or flow else
+                 " these accuracies alone say only where it fails within this training budget; "
+                 "flow= and reached= give the reason"))
     for kind, r in (reached or {}).items():
-        short = np.asarray(r) < d
+        stops = np.asarray(r)[np.asarray(r) < d]                   # runs that never reached d
         lines.append(f"    {STYLE[kind][0]}: its curriculum fell short of the full distance in "
-                     f"{short.sum()} of {short.size} runs" + (f", stopping at {np.asarray(r)[short].min()}"
-                     f" to {np.asarray(r)[short].max()}" if short.any() else ""))
+                     f"{stops.size} of {np.size(r)} runs" + (f", stopping at {stops.min()} to "
+                     f"{stops.max()}" if stops.size else ""))
     for kind, g in (flow or {}).items():
         name = "C" if g.get("decay_C") is not None else "h"
         factor, steps = g[f"decay_{name}"], g["k"][-1] - g["k"][0]
-        lines.append(f"    {STYLE[kind][0]}: d loss / d{name} shrinks x{factor:.3f} per step back from "
-                     f"the query: {factor ** steps:.1e} of it is left {steps} steps back")
-    if not reached and not flow:
-        bad = fails["LSTM"]
-        lines.append("    from the accuracies alone, the training budget: "
-                     + (f"the LSTM fails from {d[bad[0]]} on" if len(bad) else "nothing up to "
-                        f"{d.max()}") + "; pass flow= and reached= for the reason")
+        lines.append(f"    {STYLE[kind][0]}: d loss / d{name} shrinks x{factor:.3f} per step back "
+                     f"from the query: {factor ** steps:.1e} of it is left {steps} steps back")
     if log:
         log("\n".join(lines))
     return "\n".join(lines)
 
-# ---- Evaluation and analysis -----------------------------------------------------------------------
+
 def evaluate_memory_capacity(distances=DISTANCES, seeds=SEEDS, kinds=("lstm", "rnn"),
                              base_seed=SEED, log=print, **options):
-    """test_all_distances and compare_with_rnn over seeds, keeping the models: a fresh model per run,
-    the same data, recipe and budget for each kind (options: train_on_distance's). Returns a dict:
-    distances, seeds, chance (%); accuracy, reached {kind: (S, D)}: held-out %, the distance the
-    curriculum reached; models {(kind, distance): the first seed's trained model}."""
+    """test_all_distances and compare_with_rnn over seeds, keeping the models (options:
+    train_on_distance's). Returns a dict: distances, seeds, chance (%); accuracy, reached {kind:
+    (S, D)}: held-out %, the curriculum's last distance; models {(kind, distance): first seed's}."""
     distances = check_distances(distances, options.get("vocab_size", VOCAB_SIZE))
     seeds, base_seed = check_int("seeds", seeds, high=1000), check_seed(base_seed)
     out = dict(distances=distances, seeds=list(range(base_seed, base_seed + seeds)), models={},
-               accuracy={kind: np.zeros((seeds, len(distances))) for kind in kinds})
-    out["reached"] = {kind: np.zeros((seeds, len(distances)), int) for kind in kinds}
-    runs, start = list(itertools.product(enumerate(out["seeds"]), enumerate(distances), kinds)), \
-        time.time()
+               accuracy={kind: np.zeros((seeds, len(distances))) for kind in kinds},
+               reached={kind: np.zeros((seeds, len(distances)), int) for kind in kinds})
+    runs = list(itertools.product(enumerate(out["seeds"]), enumerate(distances), kinds))
     for done, ((s, seed), (j, distance), kind) in enumerate(runs, start=1):
         accuracy, model, h = train_on_distance(distance, kind=kind, seed=seed, details=True,
                                                **options)
@@ -350,9 +329,158 @@ def evaluate_memory_capacity(distances=DISTANCES, seeds=SEEDS, kinds=("lstm", "r
         if log:
             log(f"  [{done}/{len(runs)}] {kind:4s} distance {distance:4d}  seed {seed}  "
                 f"{h['iterations']:4d} batches  reached {h['distance_trained'][-1]:4d}  held-out "
-                f"{accuracy:5.1f}%  {h['seconds']:4.1f} s  "
-                f"eta {eta((time.time() - start) / done * (len(runs) - done))}")
+                f"{accuracy:5.1f}%  {h['seconds']:4.1f} s")
     return out
+
+
+def visualize_memory_capacity(results, path):
+    """Held-out accuracy against distance: per kind the mean and lowest-to-highest band over seeds,
+    chance and the 95% bar. results: distances, chance, accuracy {kind: (seeds, D)} in %."""
+    (fig, ax), d = plt.subplots(figsize=(8, 4.8)), results["distances"]
+    for kind, acc in results["accuracy"].items():
+        (label, color), acc = STYLE[kind], np.atleast_2d(np.asarray(acc, dtype=float))
+        ax.plot(d, acc.mean(axis=0), "o-", color=color, label=f"{label}, mean of {len(acc)} seeds")
+        if len(acc) > 1:
+            ax.fill_between(d, acc.min(axis=0), acc.max(axis=0), color=color, alpha=0.2,
+                            label=f"{label}, lowest to highest seed")
+    ax.axhline(results["chance"], color="gray", ls="--", label=f"chance, {results['chance']:.0f}%")
+    ax.axhline(BAR, color="tab:green", ls=":", label=f"{BAR:.0f}% bar")
+    ax.set(xscale="log", ylim=(0, 104), xlabel="distance (distractor steps from token to query)",
+           ylabel="held-out accuracy at the query (%)",
+           title="First-character recall against distance")
+    ax.set_xticks(d, [str(x) for x in d], minor=False)
+    ax.minorticks_off()
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize=8.5, frameon=False)
+    save_figure(fig, path)
+
+
+def print_report(capacity, flow):
+    """The accuracy table and analyze_findings' answers, from evaluate_memory_capacity's dict."""
+    print(f"\nheld-out accuracy at the query (%), mean [lowest, highest] over "
+          f"{len(capacity['seeds'])} seed(s); chance {capacity['chance']:.0f}%\n  distance"
+          + "".join(f"{STYLE[k][0]:>26}" for k in capacity["accuracy"]))
+    for j, d in enumerate(capacity["distances"]):
+        print(f"  {d:8d}" + "".join(f"{a.mean():.1f} [{a.min():.1f}, {a.max():.1f}]".rjust(26)
+                                    for a in (acc[:, j] for acc in capacity["accuracy"].values())))
+    analyze_findings(capacity["distances"], capacity["accuracy"]["lstm"], flow=flow,
+                     rnn_accuracies=capacity["accuracy"]["rnn"], reached=capacity["reached"])
+
+
+def main(argv=None):
+    """The study from the command line; the flags are read and checked before any training."""
+    args = parse_args(argv)
+    if args.check:
+        return run_check(args)
+    try:
+        s, start = settings(args), time.perf_counter()
+        print(f"first-character recall, H={s['hidden_size']}, {NUM_TRAIN}/{NUM_TEST} "
+              "training/held-out:")
+        capacity = evaluate_memory_capacity(s["distances"], s["seeds"], base_seed=s["seed"],
+                                            hidden_size=s["hidden_size"],
+                                            num_iterations=s["iterations"], **s["train"])
+        extras = run_extras(s, capacity)    # copy, XOR, cell state, the gradient's reach (Part 2)
+    except (ValueError, TrainingDiverged) as err:             # bad input: one line, exit code 2
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2 if isinstance(err, ValueError) else 1
+    path = os.path.join(s["outdir"], "ex4_memory_capacity.png")
+    visualize_memory_capacity(capacity, path)                                       # (TODO 9)
+    print_report(capacity, extras["flow"]["after training"])                         # (TODO 11)
+    paths = [path] + report_extras(extras, s["outdir"])
+    solved = [d for d, a in zip(s["distances"], capacity["accuracy"]["lstm"].min(0)) if a >= BAR]
+    print(f"\nsummary ({eta(time.perf_counter() - start)}): LSTM recall >= {BAR:.0f}% for every "
+          f"seed at {solved}; {extras['summary']}\nfigures: " + ", ".join(paths))
+    if args.show:
+        plt.show()
+    return 0
+
+# ---- Tooling: nothing below this line is part of the exercise ----
+import argparse
+import contextlib
+import importlib.util
+import io
+import re
+import signal
+import tempfile
+import threading
+import traceback
+import warnings
+
+PROG = os.path.basename(__file__)
+COPY_SYMBOLS, COPY_LENGTH, COPY_BLANK, COPY_DELIMITER = 8, 10, 8, 9   # copy 10 symbols drawn from 0-7
+COPY_LENGTHS, COPY_ITERATIONS, XOR_DISTANCES = (10,), 4000, (10, 50)  # copy gaps T; batches at most
+COPY_HIDDEN, COPY_TRAIN, COPY_TEST = 64, 20_000, 1000   # with H = 32 the LSTM stays at T = 1
+QUICK = dict(distances=(5, 10, 20), seeds=1, iterations=300, copy_lengths=(5,), copy_iterations=300,
+             xor_distances=(10,))
+OUTDIR, MAX_DISTANCE, MAX_CACHE = "outputs", 2000, 2 * 10 ** 7   # steps x sequences x H: ~1 GB
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss stopped being finite; the message says what to try."""
+
+
+def eta(seconds):
+    """Seconds -> 'm:ss'."""
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def progress(n, num_iterations, level, distance, h, seconds):
+    """train_on_distance's progress line after batch n."""
+    return (f"  batch {n}/{num_iterations}  distance {level}/{distance}  loss {h['loss'][-1]:.3f}  "
+            f"held-out {h['test_accuracy'][-1]:.1f}%  {1000 * seconds / n:.0f} ms/batch  "
+            f"eta {eta(seconds / n * (num_iterations - n))}")
+
+
+def save_figure(fig, path):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    if plt.get_backend().lower() == "agg":                       # headless: nothing will show it
+        plt.close(fig)
+
+
+# ---- Beyond the exercise: the course's solutions list's other tasks and analyses ---------------
+def generate_delayed_xor_task(distance, num_samples=1000, rng=None):
+    """Bits a, b (ids 0, 1), `distance` distractors (2, 3), a query (4): X (N, distance + 3), y = a^b.
+    Chance is 50%."""
+    distance, num_samples = check_data_size(distance, num_samples, 3)
+    rng = np.random.default_rng(SEED) if rng is None else rng
+    X = rng.integers(0, 2, (num_samples, distance + 3))
+    X[:, 2:-1] += 2
+    X[:, -1] = 4
+    return X, X[:, 0] ^ X[:, 1]
+
+
+def generate_copy_task(T, num_samples=1000, rng=None):
+    """The copy task of Arjovsky et al. (2016): 10 symbols drawn from 8 (ids 0-7), T - 1 blanks
+    (id 8), the delimiter (id 9) and 10 blanks; the targets are T + 10 blanks, then the 10 symbols.
+    Returns X, Y (N, T + 20) ints. Blanks, then guesses, score 10 ln 8 / (T + 20) nats per step."""
+    T, num_samples = check_data_size(T, num_samples, 2 * COPY_LENGTH, "T")
+    rng = np.random.default_rng(SEED) if rng is None else rng
+    X = np.full((num_samples, T + 2 * COPY_LENGTH), COPY_BLANK)
+    X[:, :COPY_LENGTH] = rng.integers(0, COPY_SYMBOLS, (num_samples, COPY_LENGTH))
+    X[:, T + COPY_LENGTH - 1] = COPY_DELIMITER
+    Y = np.full_like(X, COPY_BLANK)
+    Y[:, -COPY_LENGTH:] = X[:, :COPY_LENGTH]
+    return X, Y
+
+
+def make_extra_task(name, distance, num_train, num_test, seed=SEED):
+    """make_task for "xor" and "copy" (distance = T): the same dict as for recall."""
+    rng, n = np.random.default_rng(seed), check_int("num_train", num_train) + num_test
+    if name == "copy":
+        (X, Y), V = generate_copy_task(distance, n, rng), COPY_SYMBOLS
+        return split_task(X, Y, num_train, distance=distance, head=COPY_LENGTH, scored=COPY_LENGTH,
+                          input_size=V + 2, output_size=V + 1, chance=100 / V,
+                          baseline=COPY_LENGTH * math.log(V) / X.shape[1])
+    if name != "xor":
+        raise ValueError(f"task: expected 'recall', 'xor' or 'copy', got {name!r}")
+    X, y = generate_delayed_xor_task(distance, n, rng)
+    Y = np.full_like(X, -1)
+    Y[:, -1] = y                                                 # only the query step is scored
+    return split_task(X, Y, num_train, distance=distance, head=2, scored=1, input_size=5,
+                      output_size=2, chance=50.0, baseline=math.log(2))
+
 
 def correlation_ratio(values, labels):
     """eta^2 of each column of values (N, H) with labels (N,): the share of the column's variance
@@ -363,12 +491,13 @@ def correlation_ratio(values, labels):
     explained = ((means[onehot.argmax(axis=1)] - values.mean(axis=0)) ** 2).sum(axis=0)
     return np.divide(explained, total, out=np.zeros_like(total), where=total > 0)
 
+
 def analyze_cell_state_evolution(model, distance, num_probe=500, seed=SEED):
     """A recall LSTM's cell state through encoding (the token), retention (the distractors) and
-    retrieval (the query), on num_probe fresh sequences. Returns a dict: tokens (T,), C (T, H),
-    C_norm (T,) = ||C_t|| and prediction of the first sequence; selectivity (H,), each unit's eta^2
-    with the token in retention; memory_units, those with eta^2 >= 0.5, and their mean gates:
-    i_encoding (input gate at the token), i_retention, f_retention; probe_accuracy (%)."""
+    retrieval (the query), on fresh sequences. Returns a dict: tokens (T,), C (T, H), C_norm (T,)
+    and prediction of the first; selectivity (H,), each unit's eta^2 with the token in retention;
+    memory_units (eta^2 >= 0.5) and their mean gates i_encoding, i_retention, f_retention; probe
+    accuracy (%)."""
     check_recall_model(model, lstm_only=True)
     X, y = generate_memory_task(distance, check_int("num_probe", num_probe, low=2),
                                 model.output_size, np.random.default_rng(check_seed(seed)))
@@ -383,6 +512,33 @@ def analyze_cell_state_evolution(model, distance, num_probe=500, seed=SEED):
                 i_retention=float(model.i_gates[retention][:, :, units].mean()),
                 f_retention=float(model.f_gates[retention][:, :, units].mean()),
                 probe_accuracy=100.0 * float((prediction == y).mean()))
+
+
+def visualize_cell_state(cell, path):
+    """Heatmap of C_t through one sequence, units sorted by how much they tell of the stored token
+    (eta^2), input tokens along x, and ||C_t|| below. cell: analyze_cell_state_evolution's dict."""
+    C, order = cell["C"], np.argsort(cell["selectivity"])[::-1]
+    T, limit = len(C), np.abs(C).max()
+    fig, (ax_map, ax_norm) = plt.subplots(2, 1, figsize=(max(8, 0.33 * T + 3), 8), sharex=True,
+                                          gridspec_kw=dict(height_ratios=[3, 1]))
+    image = ax_map.imshow(C[:, order].T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit)
+    fig.colorbar(image, cax=ax_map.inset_axes([1.01, 0, 0.015, 1]), label="cell state C_t")
+    ax_map.set_yticks(range(len(order)), [f"{u} ({cell['selectivity'][u]:.2f})" for u in order],
+                      fontsize=max(5, min(9, 280 // len(order))))
+    ax_map.set(ylabel="cell unit (its eta^2 with the stored token)",
+               title=f"LSTM cell state through one sequence at distance {cell['distance']}: it stores "
+                     f"{cell['tokens'][0]} and answers {cell['prediction']} at the query")
+    ax_norm.plot(range(T), cell["C_norm"], ".-", color="black")
+    for ax, edge in itertools.product((ax_map, ax_norm), (0.5, T - 1.5)):
+        ax.axvline(edge, color="black", lw=1)                      # encoding | retention | retrieval
+    every = math.ceil(T / 40)
+    ticks = list(range(0, T - every // 2 - 1, every)) + [T - 1]
+    ax_norm.set_xticks(ticks, [str(t) if t < VOCAB_SIZE else "?" for t in cell["tokens"][ticks]])
+    ax_norm.set(ylabel="||C_t||", xlabel="input token at each step: the token to store | the "
+                f"distractors{f', every {every}th labelled' if every > 1 else ''} | the query ?")
+    ax_norm.grid(alpha=0.3)
+    save_figure(fig, path)
+
 
 def analyze_gradient_flow(model, distance, num_samples=64, seed=SEED):
     """How much of a recall model's query-loss gradient reaches the state k = 1 ... T - 1 steps
@@ -411,28 +567,6 @@ def analyze_gradient_flow(model, distance, num_samples=64, seed=SEED):
             float((n[-1] / n[0]) ** (1 / max(1, k[-1] - k[0])))
     return out
 
-# ---- Figures and the report ----------------------------------------------------------------------
-STYLE = {"lstm": ("LSTM", "tab:blue"), "rnn": ("vanilla RNN", "tab:red")}
-
-def visualize_memory_capacity(results, path):
-    """Held-out accuracy against distance: per kind the mean and lowest-to-highest band over seeds,
-    chance and the 95% bar. results: distances, chance, accuracy {kind: (seeds, D)} in %."""
-    (fig, ax), d = plt.subplots(figsize=(8, 4.8)), results["distances"]
-    for kind, acc in results["accuracy"].items():
-        (label, color), acc = STYLE[kind], np.atleast_2d(np.asarray(acc, dtype=float))
-        ax.plot(d, acc.mean(axis=0), "o-", color=color, label=f"{label}, mean of {len(acc)} seed(s)")
-        if len(acc) > 1:
-            ax.fill_between(d, acc.min(axis=0), acc.max(axis=0), color=color, alpha=0.2,
-                            label=f"{label}, lowest to highest seed")
-    ax.axhline(results["chance"], color="gray", ls="--", label=f"chance, {results['chance']:.0f}%")
-    ax.axhline(BAR, color="tab:green", ls=":", label=f"{BAR:.0f}% bar")
-    ax.set(xscale="log", ylim=(0, 104), xlabel="distance (distractor steps between token and query)",
-           ylabel="held-out accuracy at the query (%)", title="First-character recall against distance")
-    ax.set_xticks(d, [str(x) for x in d], minor=False)
-    ax.minorticks_off()
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize=8.5, frameon=False)
-    save_figure(fig, path)
 
 def visualize_copy_training(copy, path):
     """Held-out loss and accuracy per symbol on the copy task during training, per T and model, with
@@ -461,30 +595,6 @@ def visualize_copy_training(copy, path):
     fig.tight_layout()
     save_figure(fig, path)
 
-def visualize_cell_state(cell, path):
-    """Heatmap of C_t through one sequence, units sorted by how much they tell of the stored token
-    (eta^2), input tokens along x, and ||C_t|| below. cell: analyze_cell_state_evolution's dict."""
-    C, order = cell["C"], np.argsort(cell["selectivity"])[::-1]
-    T, limit = len(C), np.abs(C).max()
-    fig, (ax_map, ax_norm) = plt.subplots(2, 1, figsize=(max(8, 0.33 * T + 3), 8), sharex=True,
-                                          gridspec_kw=dict(height_ratios=[3, 1]))
-    image = ax_map.imshow(C[:, order].T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit)
-    fig.colorbar(image, cax=ax_map.inset_axes([1.01, 0, 0.015, 1]), label="cell state C_t")
-    ax_map.set_yticks(range(len(order)), [f"{u} ({cell['selectivity'][u]:.2f})" for u in order],
-                      fontsize=max(5, min(9, 280 // len(order))))
-    ax_map.set(ylabel="cell unit (its eta^2 with the stored token)",
-               title=f"LSTM cell state through one sequence at distance {cell['distance']}: it stores "
-                     f"{cell['tokens'][0]} and answers {cell['prediction']} at the query")
-    ax_norm.plot(range(T), cell["C_norm"], ".-", color="black")
-    for ax, edge in itertools.product((ax_map, ax_norm), (0.5, T - 1.5)):
-        ax.axvline(edge, color="black", lw=1)                      # encoding | retention | retrieval
-    every = math.ceil(T / 40)
-    ticks = list(range(0, T - every // 2 - 1, every)) + [T - 1]
-    ax_norm.set_xticks(ticks, [str(t) if t < VOCAB_SIZE else "?" for t in cell["tokens"][ticks]])
-    ax_norm.set(ylabel="||C_t||", xlabel="input token at each step: the token to store | the "
-                f"distractors{f', every {every}th labelled' if every > 1 else ''} | the query ?")
-    ax_norm.grid(alpha=0.3)
-    save_figure(fig, path)
 
 def visualize_gradient_flow(flow, path):
     """||d loss / d h|| (solid) and, for the LSTM, ||d loss / d C|| (dashed) k steps before the
@@ -505,24 +615,18 @@ def visualize_gradient_flow(flow, path):
     fig.tight_layout()
     save_figure(fig, path)
 
-def run_study(s, log=print):
-    """Everything a run measures, as plain data (s: the checked settings): capacity,
-    evaluate_memory_capacity's; tasks {(name, distance, kind): history} for copy and XOR; cell,
-    flow: the analyses' dicts."""
-    train = dict(learning_rate=s["learning_rate"], curriculum=s["curriculum"])
-    log(f"first-character recall, H={s['hidden_size']}, {NUM_TRAIN}/{NUM_TEST} training/held-out:")
-    capacity = evaluate_memory_capacity(s["distances"], s["seeds"], base_seed=s["seed"], log=log,
-                                        hidden_size=s["hidden_size"],
-                                        num_iterations=s["iterations"], **train)     # (TODO 12)
+
+def run_extras(s, capacity):
+    """Copy and XOR (LSTM and RNN), the cell state of the LSTM trained nearest distance 20, and the
+    gradient's reach at the longest distance, at the start and after training. Returns a dict."""
     tasks, sizes = {}, {"copy": (COPY_HIDDEN, s["copy_iterations"]),
                         "xor": (s["hidden_size"], s["iterations"])}
-    for name in sizes:
+    for name, (H, budget) in sizes.items():
         for d, kind in itertools.product(s[name + "_distances"], ("lstm", "rnn")):
-            log(f"{name}, distance {d}, {STYLE[kind][0]}: H={sizes[name][0]}, "
-                f"at most {sizes[name][1]} batches")
-            tasks[name, d, kind] = train_on_memory_task(
-                name, d, kind, hidden_size=sizes[name][0], num_iterations=sizes[name][1],
-                seed=s["seed"], log=log, log_every=500, **train)[1]
+            print(f"{name}, distance {d}, {STYLE[kind][0]}: H={H}, at most {budget} batches")
+            tasks[name, d, kind] = train_on_memory_task(name, d, kind, hidden_size=H, log=print,
+                                                        num_iterations=budget, seed=s["seed"],
+                                                        log_every=500, **s["train"])[1]
     near_20 = min(s["distances"], key=lambda d: abs(d - 20))
     cell = analyze_cell_state_evolution(capacity["models"]["lstm", near_20], near_20, seed=s["seed"])
     longest, flow = max(s["distances"]), {"at the start": {}, "after training": {}}
@@ -532,19 +636,14 @@ def run_study(s, log=print):
                             s["seed"])
         for stage, model in (("at the start", fresh), ("after training", trained)):
             flow[stage][kind] = analyze_gradient_flow(model, longest, seed=s["seed"])
-    return dict(capacity=capacity, tasks=tasks, cell=cell, flow=flow)
+    summary = "; ".join(f"{n} {d} {kind} {h['test_accuracy'][-1]:.1f}%"
+                        for (n, d, kind), h in tasks.items())
+    return dict(tasks=tasks, cell=cell, flow=flow, summary=summary)
 
-def print_report(r, paths, seconds):
-    """Print what run_study measured: tables, verdicts computed from the numbers, a summary."""
-    cap, c, tasks = r["capacity"], r["cell"], r["tasks"]
-    print(f"\nheld-out accuracy at the query (%), mean [lowest, highest] over {len(cap['seeds'])} "
-          f"seed(s); chance {cap['chance']:.0f}%\n  distance"
-          + "".join(f"{STYLE[k][0]:>26}" for k in cap["accuracy"]))
-    for j, d in enumerate(cap["distances"]):
-        print(f"  {d:8d}" + "".join(f"{a.mean():.1f} [{a.min():.1f}, {a.max():.1f}]".rjust(26)
-                                    for a in (acc[:, j] for acc in cap["accuracy"].values())))
-    analyze_findings(cap["distances"], cap["accuracy"]["lstm"], rnn_accuracies=cap["accuracy"]["rnn"],
-                     flow=r["flow"]["after training"], reached=cap["reached"])        # (TODO 12)
+
+def report_extras(r, outdir):
+    """Print what run_extras measured and save its figures; returns their paths."""
+    tasks, c = r["tasks"], r["cell"]
     for name, d in dict.fromkeys(key[:2] for key in tasks):
         lstm = tasks[name, d, "lstm"]
         print(f"\n{name}, distance {d}: the LSTM {'solves' if lstm['test_accuracy'][-1] >= BAR else 'fails'}"
@@ -566,66 +665,14 @@ def print_report(r, paths, seconds):
             print(f"  {STYLE[kind][0]:11s}" + "".join(
                 f"  d{n}: {g[f'd{n}_norm'][0]:.1e} -> {g[f'd{n}_norm'][-1]:.1e} (x"
                 f"{g['decay_' + n]:.3f} per step)" for n in "hC" if g["decay_" + n] is not None))
-    solved = [d for d, a in zip(cap["distances"], cap["accuracy"]["lstm"].min(axis=0)) if a >= BAR]
-    runs = "; ".join(f"{n} {d} {kind} {h['test_accuracy'][-1]:.1f}%" for (n, d, kind), h in
-                     tasks.items())
-    print(f"\nsummary ({eta(seconds)}): LSTM recall >= {BAR:.0f}% for every seed at {solved}; {runs}")
-    print("figures: " + ", ".join(paths))
-
-def main(argv=None):
-    """The study from the command line: flags read and checked before any training (Part 2)."""
-    args = parse_args(argv)
-    if args.check:
-        return run_check(args)
-    try:
-        s, start = settings(args), time.perf_counter()
-        results = run_study(s)
-    except (ValueError, TrainingDiverged) as err:             # bad input: one line, exit code 2
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 2 if isinstance(err, ValueError) else 1
-    copy = {(d, kind): h for (name, d, kind), h in results["tasks"].items() if name == "copy"}
-    names = ["memory_capacity", "cell_state", "gradient_flow", "copy_training"][:3 + bool(copy)]
-    paths = [os.path.join(s["outdir"], f"ex4_{name}.png") for name in names]
-    visualize_memory_capacity(results["capacity"], paths[0])
-    visualize_cell_state(results["cell"], paths[1])
-    visualize_gradient_flow(results["flow"], paths[2])
+    copy = {(d, kind): h for (name, d, kind), h in tasks.items() if name == "copy"}
+    names = ["cell_state", "gradient_flow"] + ["copy_training"] * bool(copy)
+    paths = [os.path.join(outdir, f"ex4_{name}.png") for name in names]
+    visualize_cell_state(c, paths[0])
+    visualize_gradient_flow(r["flow"], paths[1])
     if copy:
-        visualize_copy_training(copy, paths[3])
-    print_report(results, paths, time.perf_counter() - start)
-    if args.show:
-        plt.show()
-    return 0
-
-# ---- Tooling: nothing below this line is part of the exercise ----
-import argparse
-import contextlib
-import importlib.util
-import io
-import re
-import signal
-import tempfile
-import threading
-import traceback
-import warnings
-
-PROG = os.path.basename(__file__)
-
-
-class TrainingDiverged(RuntimeError):
-    """The loss stopped being finite; the message says what to try."""
-
-
-def eta(seconds):
-    """Seconds -> 'm:ss'."""
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def save_figure(fig, path):
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    if plt.get_backend().lower() == "agg":                       # headless: nothing will show it
-        plt.close(fig)
+        visualize_copy_training(copy, paths[2])
+    return paths
 
 
 # ---- Argument checks: a ValueError naming the argument, before any work ------------------------
@@ -747,8 +794,9 @@ def settings(args):
              seeds=check_int("--seeds", given.get("seeds", SEEDS), high=100),
              iterations=check_int("--iterations", given.get("iterations", NUM_ITERATIONS), high=20_000),
              copy_iterations=given.get("copy_iterations", COPY_ITERATIONS),
-             learning_rate=args.learning_rate, seed=check_seed(args.seed, "--seed"),
-             curriculum=None if args.no_curriculum else CURRICULUM_START, outdir=args.outdir)
+             seed=check_seed(args.seed, "--seed"), outdir=args.outdir,
+             train=dict(learning_rate=args.learning_rate,
+                        curriculum=None if args.no_curriculum else CURRICULUM_START))
     try:
         if not args.outdir:
             raise OSError("an empty path")

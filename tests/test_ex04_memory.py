@@ -189,9 +189,10 @@ def test_analyze_findings_is_computed_from_its_arguments(rnn, verdict):
     lines = text.splitlines()
     assert lines[0] == ("LSTM: mean 97.7% over 3 distances x 2 seed(s), chance 10%; best at 5 (100.0%), "
                         "worst at 50 (94.5%)")
-    assert "first below 95% (worst seed) at distance 50 (90.0%)" in lines[1] and lines[1].endswith(": 20")
+    assert "falls below the bar, 95% for every seed, at distance 50 (90.0%)" in lines[1]
+    assert lines[1].endswith("the longest it handles (and all shorter): 20")
     assert verdict in text and "'the LSTM handles 50+ steps easily' (the course's README): falls short" in text
-    assert "from the accuracies alone" in text
+    assert "these accuracies alone say only where it fails" in text
 
 
 def test_analyze_findings_answers_what_limits_the_distance_from_flow_and_curriculum():
@@ -276,7 +277,7 @@ def test_bad_input_raises_a_value_error_naming_the_argument(call, name):
     (["--iterations", "1000000"], "--iterations"),
 ])
 def test_cli_bad_values_print_one_line_and_exit_2_before_any_training(argv, flag, capsys, monkeypatch):
-    monkeypatch.setattr(ex4, "run_study", lambda *a, **k: pytest.fail("trained despite bad input"))
+    monkeypatch.setattr(ex4, "evaluate_memory_capacity", lambda *a, **k: pytest.fail("trained despite bad input"))
     assert ex4.main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"error: {flag}:" in err
@@ -291,7 +292,7 @@ def test_test_all_distances_rejects_a_bad_distance_before_any_training(monkeypat
 
 def test_cli_unwritable_outdir_fails_before_training(tmp_path, capsys, monkeypatch):
     (tmp_path / "file").write_text("")
-    monkeypatch.setattr(ex4, "run_study", lambda *a, **k: pytest.fail("trained despite a bad --outdir"))
+    monkeypatch.setattr(ex4, "evaluate_memory_capacity", lambda *a, **k: pytest.fail("trained despite a bad --outdir"))
     assert ex4.main(["--outdir", str(tmp_path / "file" / "sub")]) == 2
     assert "error: --outdir:" in capsys.readouterr().err
 
@@ -299,7 +300,7 @@ def test_cli_unwritable_outdir_fails_before_training(tmp_path, capsys, monkeypat
 def test_cli_diverging_run_prints_one_line_and_exits_1(tmp_path, capsys, monkeypatch):
     def diverge(*args, **kwargs):
         raise ex4.TrainingDiverged("the loss became nan at batch 7; try a smaller --learning-rate (now 1.0)")
-    monkeypatch.setattr(ex4, "run_study", diverge)
+    monkeypatch.setattr(ex4, "evaluate_memory_capacity", diverge)
     assert ex4.main(["--outdir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1
