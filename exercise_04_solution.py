@@ -1373,6 +1373,11 @@ def check_training(c, module, train, seed):
         finally:
             module.generate_memory_task = gen
         if not ok:
+            todo, what, _, detail, hint = c.rows[-1]
+            sizes = re.search(r"index (\d+) is out of bounds for axis 0 with size (\d+)", detail)
+            if sizes and sizes.group(1) == sizes.group(2):            # the query id = input size
+                c.rows[-1] = (f"4, {todo}", what, False, detail, "the query symbol is vocab_size, "
+                              "one more than the tokens: build LSTM(vocab_size + 1, ...)")
             return
         if not isinstance(acc, (int, float, np.number)) or isinstance(acc, bool) \
                 or not 0 <= acc <= 100:
@@ -1417,7 +1422,7 @@ def check_sweep(c, module, sweep):
 
 
 def check_plot(c, plot, distances):
-    """TODO 9: a figure with the accuracies against distance and a chance line at 10 (percent)."""
+    """TODO 9: a figure showing the accuracies (line, markers or bars) and a chance line at 10%."""
     accuracies, closed = [96.5, 81.0, 43.5, 14.0, 11.5], plt.close
     plt.close("all")
     plt.close = lambda *args: None                            # keep the figure to look at it
@@ -1426,15 +1431,22 @@ def check_plot(c, plot, distances):
             _, ok = c.call(9, "plot_results", lambda: in_temp(folder, plot, distances, accuracies))
     finally:
         plt.close = closed
-    lines = [line for n in plt.get_fignums() for ax in plt.figure(n).axes for line in ax.lines]
-    levels = {round(float(line.get_ydata()[0]), 6) for line in lines
-              if len(set(np.ravel(line.get_ydata()).tolist())) == 1}
-    drawn = any(np.allclose(np.ravel(line.get_ydata()), accuracies) for line in lines
-                if np.size(line.get_ydata()) == 5)
+    values, levels = [], set()
+    for ax in (ax for n in plt.get_fignums() for ax in plt.figure(n).axes):
+        for line in ax.lines:
+            y = np.ravel(line.get_ydata()).astype(float)
+            values += y.tolist()
+            levels |= {round(float(y[0]), 6)} if y.size and np.all(y == y[0]) else set()
+        for collection in ax.collections:                     # scatter points, hlines
+            values += [float(v) for v in np.ravel(np.asarray(collection.get_offsets())[:, 1:])]
+            for segment in getattr(collection, "get_segments", lambda: [])():
+                levels |= {round(float(segment[0][1]), 6)} if np.ptp(segment[:, 1]) == 0 else set()
+        values += [float(patch.get_height()) for patch in ax.patches if hasattr(patch, "get_height")]
     plt.close("all")
+    drawn = all(np.isclose(values, a).any() for a in accuracies) if values else False
     if ok:
         c.add(9, "plot_results: data and chance line", drawn and 10.0 in levels,
-              "no line of the accuracies" if not drawn else f"horizontal lines at {sorted(levels)}",
+              "the accuracies are not drawn" if not drawn else f"horizontal lines at {sorted(levels)}",
               "the chance line at 0.1 is a fraction on a percent axis: draw it at 100 / "
               "vocab_size = 10" if 0.1 in levels else "plot accuracy (%) against distance and a "
               "horizontal chance line at 100 / vocab_size = 10%")
