@@ -1230,7 +1230,9 @@ STUB_ERRORS = (
     (r"same length", "the course's LSTM wants one target per step and the task has one label: "
      "repeat the label as every step's target, or score the last step only"),
     (r"visualization", "the course's visualization module does not exist: delete that import"))
-CHECK_BUDGET, CHECK_BAR = 2000, 17.5   # iterations; 35 of 200 right: 3.5 sd above 10% chance
+# train_on_distance's budgets, tried in turn until one clears the bar: at the stub's lr 0.01 a
+# correct attempt needs about 2,000 single-sequence iterations; 40 of 200 right is 4.7 sd above chance
+CHECK_BUDGETS, CHECK_BAR = (500, 2000, 4000), 20.0
 
 
 def check_attempt(path, seed=SEED):
@@ -1357,16 +1359,16 @@ def describe(value):
 
 
 def check_training(c, module, train, seed):
-    """TODO 2-6: a percentage above chance at distance 5 within CHECK_BUDGET iterations, on 200
+    """TODO 2-6: a percentage above chance at distance 5 within CHECK_BUDGETS iterations, on 200
     sequences drawn apart from the 1,000 it trains on (TODO 3)."""
-    gen, calls = getattr(module, "generate_memory_task", None), []
+    gen, calls, start = getattr(module, "generate_memory_task", None), [], time.perf_counter()
 
     def recording(*args, **kwargs):
         calls.append(kwargs.get("num_samples", args[1] if len(args) > 1 else 1000))
         return gen(*args, **kwargs)
-    for attempt, budget in enumerate((CHECK_BUDGET, 2 * CHECK_BUDGET)):
-        np.random.seed(seed + attempt)
-        module.generate_memory_task, calls[:] = recording, []
+    for budget in CHECK_BUDGETS:
+        np.random.seed(seed)                                  # the same draw, a longer run
+        module.generate_memory_task, calls[:] = recording if gen else gen, []
         try:
             acc, ok = c.call(2, f"train_on_distance(5, num_iterations={budget})", train, 5,
                              num_iterations=budget)
@@ -1388,12 +1390,12 @@ def check_training(c, module, train, seed):
             c.add(6, "train_on_distance: accuracy in %", False, f"returned {acc:g}: a fraction?",
                   "the stub asks for percent (L115): multiply by 100")
             return
-        if acc >= CHECK_BAR:
+        if acc >= CHECK_BAR or time.perf_counter() - start > 20:     # keep --check under 60 s
             break
     c.add("2-6", f"train_on_distance(5, {budget} iterations)", acc >= CHECK_BAR,
           f"{acc:.1f}% on the test set (chance 10%, the bar {CHECK_BAR}%)",
-          "at the stub's lr 0.01 a correct attempt reaches 20-45% here, at 0.1 more; at the course "
-          "LSTM's default 0.001 it stays at chance: give LSTM(...) learning_rate=0.01 or more")
+          "at the stub's lr 0.01 a correct attempt reaches 20-45% in 2,000 iterations, at 0.1 more;"
+          " at the course LSTM's default 0.001 it stays at chance: give LSTM(...) learning_rate=0.01")
     if calls:
         apart = sum(calls) >= NUM_TRAIN + NUM_TEST and any(n >= NUM_TEST for n in calls[1:] or calls)
         c.add(3, "1,000 training + 200 test sequences", apart, f"generate_memory_task drew {calls}",
@@ -1506,12 +1508,12 @@ def check_rnn(c, module, rng):
         return c.add(10, f"{cls.__name__}.forward", None, "could not find its hidden states h_t")
     errors = [np.abs(np.array(seq) - want).max(axis=1) for seq in found]
     best = min(errors, key=lambda e: e.max())
-    step = int(np.argmax(best > 1e-6))
+    step = int(np.argmax(best > 1e-6))                              # h_(step + 1) differs first
     c.add(10, f"{cls.__name__}: h_t = tanh(W [h_(t-1), x_t] + b)", best.max() <= 1e-6,
           "every h_t matches over 6 steps" if best.max() <= 1e-6 else
-          f"h_t differs from step {step} (largest difference {best[step]:.2g})",
+          f"h_{step + 1} differs first (by up to {best[step]:.2g}; h_0 a random h_prev)",
           "concatenate the previous step's h_(t-1), not h_prev, with x_t" if step else
-          "h_1 = tanh(W . [h_prev, x_1] + b), h_prev first")
+          "h_1 = tanh(W . [h_prev, x_1] + b): h_prev first, then the one-hot x_1")
 
 
 def hidden_sequences(values, H, T):
