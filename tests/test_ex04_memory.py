@@ -197,9 +197,11 @@ def test_analyze_findings_is_computed_from_its_arguments(rnn, verdict):
 
 def test_analyze_findings_answers_what_limits_the_distance_from_flow_and_curriculum():
     flow = {"rnn": dict(k=np.arange(1, 12), decay_h=0.5, decay_C=None)}
-    text = ex4.analyze_findings([5, 10], [100, 100], flow=flow, reached={"rnn": [[5, 4]]}, log=None)
+    text = ex4.analyze_findings([5, 10], [100, 100], rnn_accuracies=[100, 100], flow=flow,
+                                reached={"rnn": [[5, 4]]}, log=None)
     assert "vanilla RNN: its curriculum fell short of the full distance in 1 of 2 runs, stopping at 4" in text
-    assert f"shrinks x0.500 per step back from the query: {0.5 ** 10:.1e} of it is left 10 steps back" in text
+    assert (f"vanilla RNN: d loss / dh shrinks x0.500 per step back from the query: {0.5 ** 10:.1e} of it "
+            "reaches the token 10 steps back, where it scores 100.0%") in text
 
 
 def test_correlation_ratio_extremes():
@@ -317,3 +319,14 @@ def test_tiny_run_writes_the_figures_and_a_summary(tmp_path, capsys, monkeypatch
         assert (tmp_path / f"ex4_{name}.png").stat().st_size > 10_000
     out = capsys.readouterr().out
     assert "summary" in out and "copy, distance 2" in out and "xor, distance 8" in out
+
+
+def test_every_name_the_course_uses_exists_and_train_on_distance_returns_a_percentage():
+    names = ["generate_memory_task", "train_on_distance", "predict", "test_all_distances",
+             "plot_results", "analyze_findings", "compare_with_rnn", "VanillaRNN",      # the stub's
+             "generate_copy_task", "generate_delayed_xor_task", "train_on_memory_task",
+             "evaluate_memory_capacity", "analyze_cell_state_evolution", "visualize_memory_capacity",
+             "visualize_cell_state"]                                                   # its solutions list
+    assert all(callable(getattr(ex4, name, None)) for name in names)
+    accuracy = ex4.train_on_distance(5, num_iterations=30, hidden_size=8)           # the stub's call
+    assert isinstance(accuracy, float) and 0 <= accuracy <= 100
