@@ -1232,7 +1232,9 @@ STUB_ERRORS = (
      "(L94): create it, LSTM(vocab_size + 1, hidden_size, seq_length), before the loop (TODO 4)"),
     (r"same length", "the course's LSTM wants one target per step and the task has one label: "
      "repeat the label as every step's target, or score the last step only"),
-    (r"visualization", "the course's visualization module does not exist: delete that import"))
+    (r"visualization", "the course's visualization module does not exist: delete that import"),
+    (r"unexpected keyword argument|positional argument", "keep the signature the exercise file "
+     "gives this function: --check calls it that way"))
 # train_on_distance's budgets, tried in turn until one clears the bar: at the stub's lr 0.01 a
 # correct attempt needs about 2,000 single-sequence iterations; 40 of 200 right is 4.7 sd above chance
 CHECK_BUDGETS, CHECK_BAR = (500, 2000, 4000), 20.0
@@ -1247,21 +1249,21 @@ def check_attempt(path, seed=SEED):
     if module is None:
         return c
     rng, distances = np.random.default_rng(seed), [5, 10, 20, 50, 100]
-    gen = c.find("generate_memory_task")
+    gen = need(c, "generate_memory_task", 1)
     if gen is not None:
         check_memory_task(c, gen, seed)
     check_predict(c, module, rng)
-    train = c.find("train_on_distance")
+    train = need(c, "train_on_distance", 2)
     if train is not None:
         check_training(c, module, train, seed)
-    sweep = c.find("test_all_distances")
+    sweep = need(c, "test_all_distances", 7)
     if sweep is not None:
         check_sweep(c, module, sweep)
-    plot = c.find("plot_results")
+    plot = need(c, "plot_results", 9)
     if plot is not None:
         check_plot(c, plot, distances)
     check_rnn(c, module, rng)
-    analyze = c.find("analyze_findings")
+    analyze = need(c, "analyze_findings", 11)
     if analyze is not None:
         runs = [([5, 10, 20, 50, 100], [96.5, 81.0, 43.5, 14.0, 11.5]),
                 ([5, 10, 20], [100.0, 99.5, 62.0])]
@@ -1274,6 +1276,14 @@ def check_attempt(path, seed=SEED):
                   "compute each finding (best and worst distance, mean, where it drops) from the "
                   "distances and accuracies it is given")
     return c
+
+
+def need(c, name, todo):
+    """The learner's function `name`, or None after a FAIL row at its TODO."""
+    fn = getattr(c.module, name, None)
+    if not callable(fn):
+        c.add(todo, name, False, "not in your file", f"define {name} as the exercise file names it")
+    return fn if callable(fn) else None
 
 
 def printed(fn, *args):
