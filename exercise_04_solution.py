@@ -1,8 +1,8 @@
 """Exercise 4: how far back can an LSTM remember? Measured against a vanilla RNN.
 
-The course's long-range memory exercise (TODO 1-12; `grep -n "(TODO 5)"` finds an answer): show a
-model a token, `distance` distractors and a query; it must name the token at the query. Held-out
-accuracy against distance with the chance line, beside a vanilla RNN (TODO 10).
+The course's long-range memory exercise (TODO 1-12; grep -n "(TODO n)" finds the answer to TODO n):
+show a model a token, `distance` distractors and a query; it must name the token at the query.
+Held-out accuracy against distance with the chance line, beside a vanilla RNN (the bonus, TODO 10).
 The LSTM is Exercise 1's, unchanged (below the tooling line); concat = [h_prev, x_t], x_t one-hot:
     f_t = sigmoid(Wf . concat + bf)         i_t = sigmoid(Wi . concat + bi)
     C_tilde = tanh(Wc . concat + bc)        C_t = f_t * C_prev + i_t * C_tilde
@@ -183,7 +183,7 @@ def train_on_distance(distance, vocab_size=VOCAB_SIZE, hidden_size=HIDDEN_SIZE,
     distance_trained per batch; eval_at, test_accuracy, test_loss every EVAL_EVERY; iterations..."""
     num_iterations, seed = check_int("num_iterations", num_iterations), check_seed(seed)
     learning_rate = check_float("learning_rate", learning_rate)
-    # The data: 1,000 training and 200 held-out sequences, none in both (TODO 2, 3)
+    # The data: 1,000 training and 200 held-out sequences, none in both (TODO 2) (TODO 3)
     sizes = (COPY_TRAIN, COPY_TEST) if task == "copy" else (NUM_TRAIN, NUM_TEST)
     data = make_task(task, distance, *sizes, seed, vocab_size)                       # (TODO 3)
     # The model: vocab_size + 1 inputs (the query is one more symbol), vocab_size classes (TODO 4)
@@ -380,7 +380,7 @@ def main(argv=None):
         print(f"first-character recall, H={s['hidden_size']}, {NUM_TRAIN}/{NUM_TEST} "
               "training/held-out:")
         capacity = evaluate_memory_capacity(s["distances"], s["seeds"], base_seed=s["seed"],
-                                            hidden_size=s["hidden_size"],
+                                            hidden_size=s["hidden_size"],            # (TODO 12)
                                             num_iterations=s["iterations"], **s["train"])
         extras = run_extras(s, capacity)    # copy, XOR, cell state, the gradient's reach (Part 2)
     except (ValueError, TrainingDiverged) as err:             # bad input: one line, exit code 2
@@ -810,7 +810,7 @@ def settings(args):
     return s
 
 
-# ---- Exercise 1's LSTM and the helpers it calls, unchanged (the lead re-copies them) -----------
+# ---- Exercise 1's LSTM and the helpers it calls, as solution_01_lstm_implementation.py has them --
 def sigmoid(x):
     """1 / (1 + exp(-x)) without overflow: exp(-|x|) is in (0, 1], and each branch keeps full
     relative precision in its own tail."""
