@@ -1429,7 +1429,7 @@ def check_sweep(c, module, sweep):
     finally:
         module.train_on_distance = train
     if ok:
-        right = isinstance(out, tuple) and len(out) == 2 and list(out[0]) == [5, 10, 20] \
+        right = isinstance(out, (tuple, list)) and len(out) == 2 and list(out[0]) == [5, 10, 20] \
             and [float(a) for a in out[1]] == [30.5, 31.0, 32.0]
         c.add("7-8", "test_all_distances([5, 10, 20])", right and seen == [5, 10, 20],
               f"train_on_distance ran at {seen}; returned {str(out)[:60]}", "call "
