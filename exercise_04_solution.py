@@ -342,7 +342,8 @@ def visualize_memory_capacity(results, path):
     (fig, ax), d = plt.subplots(figsize=(8, 4.8)), results["distances"]
     for kind, acc in results["accuracy"].items():
         (label, color), acc = STYLE[kind], np.atleast_2d(np.asarray(acc, dtype=float))
-        ax.plot(d, acc.mean(axis=0), "o-", color=color, label=f"{label}, mean of {len(acc)} seeds")
+        seeds = f", mean of {len(acc)} seeds" if len(acc) > 1 else ""
+        ax.plot(d, acc.mean(axis=0), "o-", color=color, label=label + seeds)
         if len(acc) > 1:
             ax.fill_between(d, acc.min(axis=0), acc.max(axis=0), color=color, alpha=0.2,
                             label=f"{label}, lowest to highest seed")
