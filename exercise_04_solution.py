@@ -1083,6 +1083,14 @@ def read_attempt(path):
     return full, source.splitlines()
 
 
+def forget_relative_finders():
+    """Drop the import finders Python cached for relative sys.path entries such as the course's '..':
+    each was resolved against the working directory of its first use, so a later import from another
+    folder would search the first folder again."""
+    for key in [k for k in sys.path_importer_cache if isinstance(k, str) and not os.path.isabs(k)]:
+        del sys.path_importer_cache[key]
+
+
 @contextlib.contextmanager
 def in_folder(folder, seconds=None):
     """Run a block as if from `folder`: it is the working directory and first on sys.path, learner
@@ -1099,6 +1107,7 @@ def in_folder(folder, seconds=None):
     try:
         os.chdir(folder)
         sys.path.insert(0, folder)
+        forget_relative_finders()
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
                 warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
@@ -1109,6 +1118,7 @@ def in_folder(folder, seconds=None):
             signal.signal(signal.SIGALRM, old_handler)
         os.chdir(old_cwd)
         sys.path[:] = old_path
+        forget_relative_finders()
 
 
 class Checklist:
@@ -1137,6 +1147,8 @@ class Checklist:
         """A FAIL row for an error raised by the learner's code, at the TODO above its line."""
         frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == self.path]
         line = frames[-1].lineno if frames else None
+        if line is None and isinstance(err, SyntaxError) and err.filename == self.path:
+            line = err.lineno                             # a file that does not compile
         text = f"{err.__class__.__name__}: {err}".strip().splitlines()[0][:160]
         hint = next((h for pattern, h in self.stub_errors if re.search(pattern, text)), None)
         if hint is None:
