@@ -134,7 +134,7 @@ def test_adam_first_step_moves_each_weight_by_lr_against_its_gradient():
 
 # ---------------------------------------------------------------------------- training
 def test_lstm_learns_recall_from_ln_v_to_high_held_out_accuracy_deterministically():
-    runs = [ex4.run_task("recall", 5, "lstm", hidden_size=16, num_iterations=150, seed=1)[1]
+    runs = [ex4.train_on_memory_task("recall", 5, "lstm", hidden_size=16, num_iterations=150, seed=1)[1]
             for _ in range(2)]
     h = runs[0]
     assert h["loss"][0] == pytest.approx(math.log(10), rel=0.05)                  # a fresh model guesses
@@ -145,17 +145,17 @@ def test_lstm_learns_recall_from_ln_v_to_high_held_out_accuracy_deterministicall
 
 
 def test_without_curriculum_every_batch_has_the_full_distance():
-    h = ex4.run_task("recall", 4, "rnn", hidden_size=4, num_iterations=30, curriculum=None)[1]
+    h = ex4.train_on_memory_task("recall", 4, "rnn", hidden_size=4, num_iterations=30, curriculum=None)[1]
     assert np.all(h["distance_trained"] == 4) and h["iterations"] == 30 and h["eval_at"][-1] == 30
 
 
-def test_a_diverging_run_raises_one_clear_error_without_warnings_and_without_an_update():
-    task = ex4.make_task("recall", 3, 50, 10)
+def test_a_diverging_run_raises_one_clear_error_without_warnings_and_without_an_update(monkeypatch):
     model = ex4.build_model("lstm", 11, 4, 10)
     model.Wy[0, 0] = np.inf                                             # as if the weights had blown up
     before = model.Wf.copy()
+    monkeypatch.setattr(ex4, "build_model", lambda *args: model)
     with pytest.raises(ex4.TrainingDiverged, match="the loss became nan at batch 1; try a smaller"):
-        ex4.train_on_memory_task(model, task, 5)
+        ex4.train_on_distance(3, hidden_size=4, num_iterations=5)
     assert np.array_equal(model.Wf, before)
 
 
@@ -181,14 +181,27 @@ def test_the_stubs_flow_runs_on_the_solution(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("rnn, verdict", [
-    ([[99, 40, 20], [99, 30, 10]], "holds here: below 95% in 4 of its 4"),
-    ([[99, 96, 97], [99, 99, 95]], "does not hold here"),
-    ([[99, 97, 20], [99, 30, 10]], "holds in part here: below 95% in 3")])
+    ([[99, 40, 20], [99, 30, 10]], "holds (below 95% in 4 of its 4 runs beyond 10)"),
+    ([[99, 96, 97], [99, 99, 95]], "does not: it passes (below 95% in 0 of its 4"),
+    ([[99, 97, 20], [99, 30, 10]], "holds in part (below 95% in 3 of its 4")])
 def test_analyze_findings_is_computed_from_its_arguments(rnn, verdict):
     text = ex4.analyze_findings([5, 20, 50], [[100, 99, 90], [100, 98, 99]], rnn_accuracies=rnn, log=None)
-    assert text.splitlines()[0] == ("LSTM: below 95% held-out at distance 50 (90.0%) "
-                                    "(worst of 2 seed(s); chance 10%)")
-    assert verdict in text.splitlines()[2]
+    lines = text.splitlines()
+    assert lines[0] == ("LSTM: mean 97.7% over 3 distances x 2 seed(s), chance 10%; best at 5 (100.0%), "
+                        "worst at 50 (94.5%)")
+    assert "falls below the bar, 95% for every seed, at distance 50 (90.0%)" in lines[1]
+    assert lines[1].endswith("the longest it handles (and all shorter): 20")
+    assert verdict in text and "'the LSTM handles 50+ steps easily' (the course's README): falls short" in text
+    assert "these accuracies alone say only where it fails" in text
+
+
+def test_analyze_findings_answers_what_limits_the_distance_from_flow_and_curriculum():
+    flow = {"rnn": dict(k=np.arange(1, 12), decay_h=0.5, decay_C=None)}
+    text = ex4.analyze_findings([5, 10], [100, 100], rnn_accuracies=[100, 100], flow=flow,
+                                reached={"rnn": [[5, 4]]}, log=None)
+    assert "vanilla RNN: its curriculum fell short of the full distance in 1 of 2 runs, stopping at 4" in text
+    assert (f"vanilla RNN: d loss / dh shrinks x0.500 per step back from the query: {0.5 ** 10:.1e} of it "
+            "reaches the token 10 steps back, where it scores 100.0%") in text
 
 
 def test_correlation_ratio_extremes():
@@ -198,7 +211,7 @@ def test_correlation_ratio_extremes():
 
 
 def test_cell_state_analysis_of_a_trained_lstm():
-    model, _ = ex4.run_task("recall", 5, "lstm", hidden_size=16, num_iterations=150, seed=1)
+    model, _ = ex4.train_on_memory_task("recall", 5, "lstm", hidden_size=16, num_iterations=150, seed=1)
     cell = ex4.analyze_cell_state_evolution(model, 5, num_probe=200, seed=2)
     assert cell["C"].shape == (7, 16) and cell["tokens"][-1] == 10 and cell["probe_accuracy"] >= 95
     assert np.all((cell["selectivity"] >= 0) & (cell["selectivity"] <= 1 + 1e-12))
@@ -236,12 +249,19 @@ def test_gradient_flow_matches_finite_differences_of_the_query_loss():
     (lambda: ex4.generate_memory_task(100, num_samples=10 ** 9), "num_samples"),
     (lambda: ex4.generate_memory_task(5, vocab_size=1), "vocab_size"),
     (lambda: ex4.generate_copy_task(0), "T"),
-    (lambda: ex4.make_task("gru", 5, 10, 10), "name"),
+    (lambda: ex4.make_task("gru", 5, 10, 10), "task"),
     (lambda: ex4.build_model("gru", 3, 2, 2), "kind"),
     (lambda: ex4.evaluate_memory_capacity(distances=()), "distances"),
     (lambda: ex4.analyze_cell_state_evolution(ex4.VanillaRNN(11, 2, 10), 5), "model"),
     (lambda: ex4.analyze_gradient_flow(ex4.build_model("rnn", 5, 2, 2), 5), "model"),      # an XOR model
-    (lambda: ex4.train_on_memory_task(ex4.VanillaRNN(3, 2, 2), ex4.make_task("recall", 3, 20, 5)), "model"),
+    (lambda: ex4.analyze_findings([5, 10, 20], [90, 80]), "accuracies"),
+    (lambda: ex4.analyze_findings([5, 10], [90, 80], rnn_accuracies=[50, 40, 30]), "rnn"),
+    (lambda: ex4.analyze_findings([5, 10], [90, 180]), "accuracies"),
+    (lambda: ex4.VanillaRNN(11, 10 ** 6, 10), "hidden_size"),
+    (lambda: ex4.VanillaRNN(11, 4, 10, seed=-1), "seed"),
+    (lambda: ex4.train_on_distance(5, seed=-1), "seed"),
+    (lambda: ex4.train_on_distance(5, seed=1.5), "seed"),
+    (lambda: ex4.plot_results([5, 10], [90]), "accuracies"),
     (lambda: ex4.predict(ex4.VanillaRNN(3, 2, 2), [[0, 3]]), "inputs"),
     (lambda: ex4.VanillaRNN(3, 2, 2).forward([0, 1], [0, 1], np.full(2, np.nan)), "h_prev"),
 ])
@@ -259,15 +279,22 @@ def test_bad_input_raises_a_value_error_naming_the_argument(call, name):
     (["--iterations", "1000000"], "--iterations"),
 ])
 def test_cli_bad_values_print_one_line_and_exit_2_before_any_training(argv, flag, capsys, monkeypatch):
-    monkeypatch.setattr(ex4, "run_study", lambda *a, **k: pytest.fail("trained despite bad input"))
+    monkeypatch.setattr(ex4, "evaluate_memory_capacity", lambda *a, **k: pytest.fail("trained despite bad input"))
     assert ex4.main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"error: {flag}:" in err
 
 
+def test_test_all_distances_rejects_a_bad_distance_before_any_training(monkeypatch):
+    monkeypatch.setattr(ex4, "train_on_distance", lambda *a, **k: pytest.fail("trained despite a bad distance"))
+    for bad in ([2, 0], [5, 1], [], "5"):
+        with pytest.raises(ValueError, match="^distances:"):
+            ex4.test_all_distances(bad)
+
+
 def test_cli_unwritable_outdir_fails_before_training(tmp_path, capsys, monkeypatch):
     (tmp_path / "file").write_text("")
-    monkeypatch.setattr(ex4, "run_study", lambda *a, **k: pytest.fail("trained despite a bad --outdir"))
+    monkeypatch.setattr(ex4, "evaluate_memory_capacity", lambda *a, **k: pytest.fail("trained despite a bad --outdir"))
     assert ex4.main(["--outdir", str(tmp_path / "file" / "sub")]) == 2
     assert "error: --outdir:" in capsys.readouterr().err
 
@@ -275,7 +302,7 @@ def test_cli_unwritable_outdir_fails_before_training(tmp_path, capsys, monkeypat
 def test_cli_diverging_run_prints_one_line_and_exits_1(tmp_path, capsys, monkeypatch):
     def diverge(*args, **kwargs):
         raise ex4.TrainingDiverged("the loss became nan at batch 7; try a smaller --learning-rate (now 1.0)")
-    monkeypatch.setattr(ex4, "run_study", diverge)
+    monkeypatch.setattr(ex4, "evaluate_memory_capacity", diverge)
     assert ex4.main(["--outdir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1
@@ -292,3 +319,14 @@ def test_tiny_run_writes_the_figures_and_a_summary(tmp_path, capsys, monkeypatch
         assert (tmp_path / f"ex4_{name}.png").stat().st_size > 10_000
     out = capsys.readouterr().out
     assert "summary" in out and "copy, distance 2" in out and "xor, distance 8" in out
+
+
+def test_every_name_the_course_uses_exists_and_train_on_distance_returns_a_percentage():
+    names = ["generate_memory_task", "train_on_distance", "predict", "test_all_distances",
+             "plot_results", "analyze_findings", "compare_with_rnn", "VanillaRNN",      # the stub's
+             "generate_copy_task", "generate_delayed_xor_task", "train_on_memory_task",
+             "evaluate_memory_capacity", "analyze_cell_state_evolution", "visualize_memory_capacity",
+             "visualize_cell_state"]                                                   # its solutions list
+    assert all(callable(getattr(ex4, name, None)) for name in names)
+    accuracy = ex4.train_on_distance(5, num_iterations=30, hidden_size=8)           # the stub's call
+    assert isinstance(accuracy, float) and 0 <= accuracy <= 100
