@@ -752,6 +752,8 @@ class Checklist:
         """A FAIL row for an error raised by the learner's code, at the TODO above its line."""
         frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == self.path]
         line = frames[-1].lineno if frames else None
+        if line is None and isinstance(err, SyntaxError) and err.filename == self.path:
+            line = err.lineno                             # a file that does not compile
         text = f"{err.__class__.__name__}: {err}".strip().splitlines()[0][:160]
         hint = next((h for pattern, h in self.stub_errors if re.search(pattern, text)), None)
         if hint is None:
@@ -835,56 +837,52 @@ class Checklist:
               "use its result")
         return 1 if failed else 0
 
-# ---- --check for Exercise 2 -------------------------------------------------------------------------
-# The learner's code trains the course's LSTM (implementation.py: (H, 1) states, forward -> (loss, h, C,
-# cache), backward(inputs, targets, cache) -> grads, update_weights(grads)). The check logs that class's
-# calls, caps the loop, recomputes the captured gates from the returned LSTM's weights, and gives the
-# analysis and the report gates of known statistics.
+# ---- --check: the learner's functions, run on the course's LSTM (implementation.py), TODO by TODO ----
 CHECK_TITLE = "Exercise 2 (gate analysis): your functions, called as the exercise file's driver calls them"
 CHECK_SECONDS, CHECK_HIDDEN, CHECK_ITERATIONS = 20, 16, 100
-H_HINT = "the course's LSTM needs (H, 1) states: np.zeros((hidden_size, 1)) (the exercise file makes (H,))"
-HINT_10 = "TODO 10 keeps, for each step t of test_seq, cache['fs'][t], ['i_s'][t], ['os'][t] and ['Cs'][t]"
-STUB_ERRORS = [
-    (r"shape \(\d+, ?1\)|concatenation axis|not aligned|mismatch in its core dimension", H_HINT),
+STUB_ERRORS = [    # errors from lines the exercise file wrote itself, and how to change those lines
+    (r"shape \(\d+, ?1\)|concatenation axis|not aligned|mismatch in its core dimension", "the course's LSTM "
+     "needs (H, 1) states: np.zeros((hidden_size, 1)) (the exercise file makes (H,))"),
     (r"name '(learning_rate|seq_length)' is not defined", "the exercise file builds the LSTM before it "
      "defines seq_length and learning_rate: define them first, then pass them to LSTM(...)"),
-    (r"only integers, slices|string indices|interpreted as an integer|invalid literal for int",
-     "the exercise file keeps test_seq as a string; forward needs ids: [char_to_idx[ch] for ch in test_seq]"),
+    (r"only integers, slices|string indices|interpreted as an integer|invalid literal for int", "the "
+     "exercise file keeps test_seq as a string; forward needs ids: [char_to_idx[ch] for ch in test_seq]"),
     (r"visualization", "the exercise file's `import visualization` names a module the course does not "
      "ship: delete that line"),
     (r"implementation", "your file needs the course's implementation.py in the folder above it, as in the "
      "course's layout (exercises/ beside implementation.py)")]
+HINT_10 = "TODO 10 keeps, for each step t of test_seq, cache['fs'][t], ['i_s'][t], ['os'][t] and ['Cs'][t]"
 
 class TooManyUpdates(BaseException):
-    """Stops a loop that runs past num_iterations (not an Exception, so `except Exception` lets it by)."""
+    """Stops a loop that runs past num_iterations (not an Exception: `except Exception` lets it by)."""
 
 @contextlib.contextmanager
 def watching(module, log, limit=10 ** 9):
-    """While inside, each call of the module's LSTM class's __init__, forward, backward and update_weights
-    is appended to `log` as (name, model, args, result or, for __init__, the parameters); the loop stops
-    after `limit` backward calls; figures are neither closed nor written to files."""
+    """While inside, each call of __init__, forward, backward and update_weights of the module's LSTM is
+    appended to `log` as (name, model, args, result; for __init__ the parameters), the loop stops after
+    `limit` backward calls, and figures are neither closed nor saved."""
     Ref = getattr(module, "LSTM", None)
-    saved = {n: vars(Ref)[n] for n in ("__init__", "forward", "backward", "update_weights")
-             if isinstance(Ref, type) and n in vars(Ref)}
     def spy(name, method):
         def logged(self, *args, **kwargs):
             if name == "backward" and sum(entry[0] == name for entry in log) >= limit:
                 raise TooManyUpdates
             result = method(self, *args, **kwargs)
-            log.append((name, self, args + tuple(kwargs.values()),
-                        lstm_params(self) if name == "__init__" else result))
+            log.append((name, self, args + tuple(kwargs.values()), lstm_params(self) if name == "__init__"
+                        else result))
             return result
         return logged
-    close, savefig = plt.close, matplotlib.figure.Figure.savefig
+    patches = [(Ref, name, spy(name, vars(Ref)[name])) for name in ("__init__", "forward", "backward",
+               "update_weights") if isinstance(Ref, type) and name in vars(Ref)]
+    noop = lambda *args, **kwargs: None                      # noqa: E731
+    patches += [(plt, "close", noop), (matplotlib.figure.Figure, "savefig", noop)]
+    saved = [(owner, name, vars(owner)[name]) for owner, name, _ in patches]
     try:
-        for name, method in saved.items():
-            setattr(Ref, name, spy(name, method))
-        plt.close = matplotlib.figure.Figure.savefig = lambda *args, **kwargs: None
+        for owner, name, value in patches:
+            setattr(owner, name, value)
         yield
     finally:
-        plt.close, matplotlib.figure.Figure.savefig = close, savefig
-        for name, method in saved.items():
-            setattr(Ref, name, method)
+        for owner, name, value in saved:
+            setattr(owner, name, value)
 
 def quietly(fn, *args):
     """(what fn(*args) printed, its result), or TooManyUpdates when `watching` stopped it."""
@@ -897,17 +895,12 @@ def quietly(fn, *args):
     return buffer.getvalue() + (result if isinstance(result, str) else ""), result
 
 def lstm_params(model):
-    """The course LSTM's parameters, copied: 'Wf' .. 'Wo' (H, H+V), 'bf' .. 'bo' (H,), 'Wy' (V, H) from Why
-    or Wy, 'by' (V,); None when one is missing or the sizes disagree."""
+    """The course LSTM's parameters, copied, with biases (H,) and Why (or Wy) as 'Wy'; None if missing."""
     try:
-        p = {k: np.array(getattr(model, k), float) for k in ("Wf", "Wi", "Wc", "Wo", "by", "bf", "bi", "bc", "bo")}
-        p.update({k: p[k].reshape(-1) for k in ("by", "bf", "bi", "bc", "bo")}, Wy=np.array(getattr(
-            model, "Why", getattr(model, "Wy", None)), float))
-        H = len(p["Wf"])
-        return p if {p[k].shape for k in ("Wf", "Wi", "Wc", "Wo")} == {p["Wf"].shape} and p["Wf"].shape[1] > H \
-            and {p[k].shape for k in ("bf", "bi", "bc", "bo")} == {(H,)} and p["Wy"].shape == (p["by"].size, H) \
-            else None
-    except (AttributeError, TypeError, ValueError, IndexError):
+        p = {k: np.array(getattr(model, "Why" if k == "Wy" and hasattr(model, "Why") else k), float)
+             for k in ("Wf", "Wi", "Wc", "Wo", "Wy", "bf", "bi", "bc", "bo", "by")}
+        return {k: v.reshape(-1) if k[0] == "b" else v for k, v in p.items()} if p["Wf"].ndim == 2 else None
+    except (AttributeError, TypeError, ValueError):
         return None
 
 def replay(p, ids, h=None, C=None):
@@ -939,128 +932,101 @@ def check_attempt(path, seed=SEED):
     seed, cl, run = check_seed(seed), Checklist(path, STUB_ERRORS, CHECK_SECONDS), {}
     plt.switch_backend("Agg")
     module = cl.load()
-    for todo, section in (("1-2", check_pattern), ("3-10", check_training), ("11-12", check_analysis),
-                          ("13", check_report)):
+    for section in (check_pattern, check_training, check_analysis, check_report) if module else ():
         try:
-            if module is not None:
-                section(cl, module, seed, run)
+            section(cl, module, seed, run)
         except Exception as err:                          # a bug of this checker: a row, not a traceback
-            cl.add(todo, section.__name__, None, f"could not compare: the checker failed ({err!r:.120})")
+            cl.add("-", section.__name__, None, f"could not compare: the checker failed ({err!r:.120})")
         finally:
             plt.close("all")
     return cl
 
 def check_pattern(cl, module, seed, run):
     """TODO 1-2: the text and both dicts, exactly, for the driver's call and for 'hello' x 3."""
-    fn, failed = cl.find("create_repeating_pattern"), set()
+    fn, wrong = cl.find("create_repeating_pattern"), {}
     for args in (("abc", 20), ("hello", 3)):
         out, ran = cl.call("1", f"create_repeating_pattern{args}", fn, *args) if fn else (None, False)
-        if not ran or not cl.add("1", "returns 3 values", isinstance(out, tuple) and len(out) == 3,
-                                 f"{describe(out)}", "return text, char_to_idx, idx_to_char"):
-            return
+        if not ran or not isinstance(out, tuple) or len(out) != 3:
+            return ran and cl.add("1", "returns 3 values", False, describe(out), "return text, char_to_idx, idx_to_char")
         want = create_repeating_pattern(*args)
-        for todo, ok, got in (("1", out[0] == want[0], out[0]), ("2", out[1:] == want[1:], out[1])):
-            if not ok and todo not in failed:
-                failed.add(todo)
-                cl.add(todo, "text" if todo == "1" else "char_to_idx, idx_to_char", False, f"{args}: got "
-                       f"{got!r:.40}, expected {want[int(todo) - 1]!r:.40}", "TODO 1: text = pattern * "
-                       "repeats" if todo == "1" else "TODO 2 numbers the characters in sorted order: chars"
-                       " = sorted(set(text)); char_to_idx = {ch: i for i, ch in enumerate(chars)}")
-    cl.rows = [row for row in cl.rows if row[1] != "returns 3 values"]     # kept only when it fails
-    for todo in sorted({"1", "2"} - failed):
-        cl.add(todo, "text" if todo == "1" else "char_to_idx, idx_to_char", True, "as the solution's")
+        wrong.setdefault("1", None if out[0] == want[0] else f"{args}: {out[0]!r:.30}, not {want[0]!r:.30}")
+        wrong.setdefault("2", None if out[1:] == want[1:] else f"{args}: {out[1]!r:.40}, not {want[1]}")
+        wrong = {todo: detail for todo, detail in wrong.items() if detail}
+    for todo, what, hint in (("1", "text", "TODO 1: text = pattern * repeats"), ("2", "char_to_idx, "
+                             "idx_to_char", "TODO 2 numbers the characters in sorted order: chars = sorted("
+                             "set(text)); char_to_idx = {ch: i for i, ch in enumerate(chars)}")):
+        cl.add(todo, what, todo not in wrong, wrong.get(todo, "as the solution's"), hint)
 
 def check_training(cl, module, seed, run):
-    """TODO 3-10: train_and_capture_gates("abc" x 20, char_to_idx, 16, 100) with its LSTM's calls logged."""
+    """TODO 3-10: train_and_capture_gates("abc" x 20, char_to_idx, 16, 100), its LSTM's calls logged."""
     fn, log, (text, c2i, _) = cl.find("train_and_capture_gates"), [], create_repeating_pattern("abc", 20)
     ids, H, N = encode("text", text, c2i).tolist(), CHECK_HIDDEN, CHECK_ITERATIONS
     np.random.seed(seed)
     with watching(module, log, limit=N + 5):
-        out, ran = cl.call("3", f"train_and_capture_gates(text, char_to_idx, {H}, {N})", quietly, fn,
-                           text, dict(c2i), H, N) if fn else (None, False)
-    if not ran or out is TooManyUpdates and not cl.add("4", "loop of num_iterations updates", False,
-                                                       f"still training after {N + 5} updates for "
-                                                       f"num_iterations={N}", "TODO 4 runs num_iterations "
-                                                       "updates: for it in range(num_iterations)"):
-        return
-    if not cl.add("10", "returns 4 values", isinstance(out[1], tuple) and len(out[1]) == 4,
-                  describe(out[1]), "return lstm, gates_dict, cell_states, test_seq, as the driver unpacks "
-                  "them (the exercise file's docstring lists three)"):
-        return
-    cl.rows.pop()
+        out, ran = cl.call("3", f"train_and_capture_gates(text, char_to_idx, {H}, {N})", quietly, fn, text,
+                           dict(c2i), H, N) if fn else (None, False)
+    if not ran or out is TooManyUpdates:
+        return ran and cl.add("4", "loop of num_iterations updates", False, f"still training after {N + 5}"
+                              f" updates for num_iterations={N}", "TODO 4: for it in range(num_iterations)")
+    if not isinstance(out[1], tuple) or len(out[1]) != 4:
+        return cl.add("10", "returns 4 values", False, describe(out[1]), "return lstm, gates_dict, "
+                      "cell_states, test_seq: the driver unpacks four (the exercise file's docstring says 3)")
     lstm, gates_dict, cell_states, test_seq = out[1]
     last = max([k for k, entry in enumerate(log) if entry[0] == "backward"], default=-1)
     capture = next((entry for entry in reversed(log[last + 1:]) if entry[0] == "forward"), None)
-    if not check_loop(cl, ids, H, N, len(c2i), [e for e in log if e is not capture]):
+    if not check_loop(cl, ids, H, N, len(c2i), [entry for entry in log if entry is not capture]):
         return
-    if cl.add("9", "test_seq = text[:20]", "".join(test_seq) == text[:20] if isinstance(test_seq, (str, list))
-              else False, f"{describe(test_seq)} {str(test_seq)[:24]!r}", "TODO 9: test_seq = text[:20]") \
-            and capture:
+    wrong = "" if isinstance(test_seq, (str, list)) and "".join(map(str, test_seq)) == text[:20] else \
+        f"test_seq is {describe(test_seq)} {str(test_seq)[:24]!r}"
+    if capture and not wrong:
         read, h0, C0 = ids_of(capture[2][0]), *(np.abs(s).max() for s in capture[2][2:4])
         wrong = f"the LSTM read {read[:6]}..., not test_seq's ids {ids[:6]}..." if read != ids[:20] else \
-            f"read from the states training left (largest |h| {h0:.3g}, |C| {C0:.3g}), not zeros" \
-            if h0 or C0 else ""
-        cl.add("9", "forward on test_seq from zero states", not wrong, wrong or "ids of test_seq, zeros",
-               "TODO 9 reads the ids of test_seq from fresh states: h = np.zeros((hidden_size, 1)), C too")
-    check_gates_dict(cl, gates_dict, cell_states, lstm, capture, ids[:TEST_LENGTH], run)
+            f"read from the states training left (largest |h| {h0:.3g}, |C| {C0:.3g}), not zeros" if h0 or C0 else ""
+    if cl.add("9", "test_seq = text[:20], read from zeros", not wrong, wrong or "ids of text[:20], zero states",
+              "TODO 9 reads test_seq = text[:20], as ids, from fresh states: h = np.zeros((hidden_size, 1)), C too"):
+        check_gates_dict(cl, gates_dict, cell_states, lstm_params(lstm), capture, ids[:20], run)
 
 def check_loop(cl, ids, H, N, V, log):
-    """TODO 3-8 from the logged calls: the LSTM's size, the number of updates, the windows, and that
-    forward, backward and update_weights hand on their results and lower the loss on the text."""
-    if not any(entry[0] == "__init__" for entry in log):
-        return cl.add("3-8", "the training loop", None, "not seen: your LSTM is not implementation.py's") \
-            is None
-    model, p0 = next((e[1], e[3]) for e in reversed(log) if e[0] == "__init__")
+    """TODO 3-8 from the logged calls: the LSTM's size, N updates, windows whose targets are the next
+    characters, a backward and an update_weights per forward, and a lower loss on the text."""
+    model, p0 = next(((e[1], e[3]) for e in reversed(log) if e[0] == "__init__"), (None, None))
+    if model is None:
+        return cl.add("3-8", "training loop", None, "not seen: no LSTM of implementation.py was built") is None
     size = p0["Wf"].shape if p0 else (0, 0)
-    if not cl.add("3", "LSTM(vocab_size, hidden_size, ...)", size == (H, H + V), f"hidden_size {size[0]}, "
-                  f"vocab_size {size[1] - size[0]}", f"TODO 3: LSTM(len(char_to_idx), hidden_size, "
-                  f"seq_length); the check passes hidden_size={H} and a text of {V} characters"):
-        return False
-    calls = {kind: [e for e in log if e[0] == kind and e[1] is model] for kind in ("forward", "backward", "update_weights")}
-    windows = [(ids_of(e[2][0]), ids_of(e[2][1])) for e in calls["forward"]]
-    wrong = next((f"update {k + 1}: {v}" for k, v in enumerate(window_at(ids, *w) for w in windows) if v),
-                 "" if len({str(w) for w in windows}) > 1 else f"all {len(windows)} windows the same")
-    handed = [all([ids_of(x) for x in b[2][:2]] == list(w) and b[2][2] is f[3][3]
-                  for f, b, w in zip(calls["forward"], calls["backward"], windows)),
-              all(u[2][0] is b[3] for u, b in zip(calls["update_weights"], calls["backward"]))]
+    calls = {kind: [e[2] for e in log if e[0] == kind and e[1] is model] for kind in ("forward", "backward",
+                                                                                     "update_weights")}
+    windows = [(ids_of(args[0]), ids_of(args[1])) for args in calls["forward"]]
+    shifted = all(x and y and x[1:] == y[:-1] and x != y for x, y in windows)
     loss = [replay(p, ids)["loss"] / (len(ids) - 1) for p in (p0, lstm_params(model))]
-    rows = [("4", "loop of num_iterations updates", len(windows) == N, f"{len(windows)} forward passes for "
-             f"num_iterations={N}", "TODO 4: for it in range(num_iterations), one forward, backward, update"),
-            ("5", "windows: inputs, next characters", not wrong, wrong or "they move; targets one character on",
-             "TODO 5 moves the window each update (random start or a pointer walking the text): inputs = "
-             "ids of text[p:p+L], targets = ids of text[p+1:p+L+1]"),
-            ("7", "backward(inputs, targets, cache)", len(calls["backward"]) == N and handed[0],
-             f"{len(calls['backward'])} calls" + ("" if handed[0] else ", not each with its forward's "
-             "inputs, targets and cache"), "TODO 7: grads = lstm.backward(inputs, targets, cache)"),
-            ("8", "update_weights(grads)", loss[1] < loss[0] and handed[1], f"{len(calls['update_weights'])} "
-             f"calls{'' if handed[1] else ', not each with its backward grads'}; loss per character on the "
-             f"text {loss[0]:.4f} -> {loss[1]:.4f}", "TODO 8: lstm.update_weights(grads), which must lower the loss")]
+    rows = [("3", "LSTM(vocab_size, hidden_size, ...)", size == (H, H + V), f"hidden_size {size[0]}, vocab_size"
+             f" {size[1] - size[0]}", f"TODO 3: LSTM(len(char_to_idx), hidden_size, seq_length), here {V}, {H}"),
+            ("4", "loop of num_iterations updates", len(windows) == N, f"{len(windows)} forward passes for "
+             f"num_iterations={N}", "TODO 4: for it in range(num_iterations): forward, backward, update"),
+            ("5", "windows: inputs, next characters", shifted and len(set(map(str, windows))) > 1, "the targets"
+             " are not the inputs one character on" if not shifted else f"{len(set(map(str, windows)))} "
+             "different windows", "TODO 5 moves the window each update (a random start, or a pointer) and "
+             "targets the next characters: inputs = text[p:p+L], targets = text[p+1:p+L+1], as ids"),
+            ("7", "backward(inputs, targets, cache)", len(calls["backward"]) == N, f"{len(calls['backward'])} "
+             "calls", "TODO 7: grads = lstm.backward(inputs, targets, cache), once per forward"),
+            ("8", "update_weights(grads)", loss[1] < loss[0], f"{len(calls['update_weights'])} calls; loss per "
+             f"character on the text {loss[0]:.4f} -> {loss[1]:.4f}", "TODO 8: lstm.update_weights(grads) "
+             "after each backward, which must lower the loss")]
     return all(cl.add(*row) for row in rows)
 
-def window_at(ids, inputs, targets):
-    """'' when inputs are ids[p:p+L] and targets ids[p+1:p+L+1] for one p; else what is wrong."""
-    starts = [p for p in range(len(ids)) if inputs and ids[p:p + len(inputs)] == inputs]
-    return "" if any(ids[p + 1:p + 1 + len(inputs)] == targets for p in starts) else \
-        f"inputs {str(inputs)[:24]} are not ids of a stretch of the text" if not starts else \
-        "targets equal the inputs, not the characters after them" if targets == inputs else \
-        f"targets {str(targets)[:24]} are not the characters after the inputs"
-
-def check_gates_dict(cl, gates_dict, cell_states, lstm, capture, test_ids, run):
+def check_gates_dict(cl, gates_dict, cell_states, p, capture, test_ids, run):
     """TODO 10: each gate and cell state kept equals the returned LSTM's own, recomputed from the ids and
-    states of the forward call that read test_seq (test_seq from zeros if there was none)."""
-    p = lstm_params(lstm)
-    if p is None or not isinstance(gates_dict, dict):
-        return cl.add("10", "gates_dict", False if p else None, f"gates_dict is {describe(gates_dict)}" if p
-                      else "not compared: the returned lstm has no Wf ... Why of the course's shapes", HINT_10)
-    ours = replay(p, *((ids_of(capture[2][0]), *(np.ravel(s) for s in capture[2][2:4])) if capture else
-                       (test_ids,)))
+    states of the forward call that read test_seq (its ids from zeros, if no such call was seen)."""
+    if p is None:
+        return cl.add("10", "gates_dict, cell_states", None, "not compared: the returned lstm has no Wf ... Why")
+    ours = replay(p, *(capture[2][0], *map(np.ravel, capture[2][2:4])) if capture else (test_ids,))
     T, H = ours["forget"].shape
-    for key, values in [(g, gates_dict.get(g)) for g in GATES] + [("cell", cell_states)]:
+    for key, values in [(g, gates_dict.get(g) if isinstance(gates_dict, dict) else None) for g in GATES] + \
+            [("cell", cell_states)]:
         name, arr = f"gates_dict[{key!r}]" if key != "cell" else "cell_states", as_steps(values)
-        arr = arr[1:] if arr is not None and len(arr) == T + 1 and not arr[0].any() else arr  # C_{-1} kept
+        arr = arr[1:] if arr is not None and len(arr) == T + 1 and not arr[0].any() else arr   # C_{-1} kept
         if arr is None or arr.shape != (T, H):
             return cl.add("10", name, False, f"{describe(values)}, not {T} vectors of {H} values", HINT_10)
-        run.setdefault("style", values)                    # their own container style, for TODO 11-13
+        run.setdefault("style", values)                      # their own container style, for TODO 11-13
         if not np.allclose(arr, ours[key], rtol=1e-6, atol=1e-8):
             t = int(np.argmax(np.abs(arr - ours[key]).max(axis=1) > 1e-6))
             holds = next((f": it holds the {k} values" for k, v in ours.items() if k != key and
@@ -1070,55 +1036,46 @@ def check_gates_dict(cl, gates_dict, cell_states, lstm, capture, test_ids, run):
     cl.add("10", "gates_dict, cell_states", True, f"{T} steps x {H} units, equal to the LSTM's own")
 
 def synthetic_gates(run, flip=False):
-    """Gates and cells of known, distinct statistics in the container style of the learner's own
-    gates_dict (a (T, H) array by default): (gates_dict, cell_states, sequence, {gate: (T, H)})."""
+    """Gates and cells of known, distinct statistics, in the container style of the learner's gates_dict
+    (a (T, H) array by default): (gates_dict, cell_states, sequence, {gate: (T, H) values})."""
     rng = np.random.default_rng(20)
-    values = {g: sigmoid(rng.normal(mu, sd, (20, 12))) for g, mu, sd in zip(GATES, (1.2, -0.9, .2), (2.5, 2.2, 3.4))}
+    values = {g: sigmoid(rng.normal(mu, sd, (20, 12))) for g, mu, sd in zip(GATES, (1.2, -.9, .2), (2.5, 2.2, 3.4))}
     values = {g: 1 - values[h] for g, h in zip(GATES, GATES[1:] + GATES[:1])} if flip else values
-    style = run.get("style", np.zeros((1, 1)))
-    first = style[0] if isinstance(style, (list, tuple)) and len(style) else None
-    as_theirs = (lambda v: list(v.copy())) if np.ndim(first) == 1 else (lambda v: [row.reshape(-1, 1) for row
-                                                                                  in v.copy()]) \
-        if np.ndim(first) == 2 else lambda v: v.copy()
-    cells = as_theirs(rng.normal(0, 1.5, (20, 12)))
-    return {g: as_theirs(v) for g, v in values.items()}, cells, (PATTERN * 7)[:20], values
+    style = run.get("style")
+    first = np.ndim(style[0]) if isinstance(style, (list, tuple)) and len(style) else 0
+    theirs = {0: np.copy, 1: list, 2: lambda v: [row.reshape(-1, 1) for row in v]}[min(first, 2)]
+    return {g: theirs(v) for g, v in values.items()}, theirs(rng.normal(0, 1.5, (20, 12))), "abc" * 6 + "ab", values
 
 def shown(text, values, percent):
-    """True if `text` prints one of `values` at the printed precision: a number followed by % as a
-    percentage, one without % as the value itself or, for a share, as a percentage."""
+    """True if `text` prints one of `values` at its printed precision: a number followed by % as a
+    percentage, one without % as the value itself or, for a share (percent), as a percentage."""
     for m in re.finditer(r"(?<![\w.])[-+]?(\d+\.?\d*|\.\d+)(?:[eE]([-+]?\d+))?([ \t]*%)?", text):
         x, places = float(m.group(0).rstrip("% \t")), len((m.group(1) + ".").split(".")[1])
-        tol = 0.5 * 10.0 ** (int(m.group(2) or 0) - places) + 1e-9
-        if any(abs(x - s * v) <= tol for v in values for s in ((100,) if m.group(3) else (1, 100)
-                                                               if percent else (1,))):
+        tol, scales = 0.5 * 10.0 ** (int(m.group(2) or 0) - places) + 1e-9, (100,) if m.group(3) else (1, 100)
+        if any(abs(x - s * v) <= tol for v in values for s in scales[:1 + percent]):
             return True
     return False
 
 def check_analysis(cl, module, seed, run):
-    """TODO 11-12: analyze_gates, given gates of known statistics, draws and prints each gate's mean, std,
-    % > 0.9 and % < 0.1 (after the gate's name, where the layout allows)."""
+    """TODO 11-12: analyze_gates, given gates of known statistics, draws them and prints each gate's mean,
+    std, % > 0.9 and % < 0.1."""
     fn, (gates, cells, sequence, values) = cl.find("analyze_gates"), synthetic_gates(run)
     with watching(module, []):
-        out, ran = cl.call("11", "analyze_gates(gates_dict, cell_states, test_seq)", quietly, fn, gates,
-                           cells, sequence) if fn else (None, False)
+        out, ran = cl.call("11", "analyze_gates(gates_dict, cell_states, test_seq)", quietly, fn, gates, cells,
+                           sequence) if fn else (None, False)
     if not ran:
         return
-    axes = [ax for n in plt.get_fignums() for ax in plt.figure(n).axes if ax.images or ax.lines or ax.collections]
-    cl.add("11", "draws the gates", bool(axes), f"{len(axes)} panel(s) with data", "TODO 11 draws each gate "
+    panels = [ax for n in plt.get_fignums() for ax in plt.figure(n).axes if ax.images or ax.lines or ax.collections]
+    cl.add("11", "draws the gates", bool(panels), f"{len(panels)} panel(s) with data", "TODO 11 draws each gate "
            "over the steps, e.g. plt.imshow(np.array(gates_dict['forget']).reshape(len(sequence), -1).T)")
-    marks = [(m.start(), m.group(0).lower()) for m in re.finditer("forget|input|output", out[0], re.I)]
-    for gate in GATES:
-        parts = [out[0][s:next((t for t, g in marks if t > s and g != gate), None)] for s, g in marks if g == gate]
-        v = values[gate]
+    for gate, v in values.items():
         stats = [("mean", [v.mean()], 0), ("std", [v.std(), v.std(ddof=1)], 0),
                  (f"% > {OPEN}", [(v > OPEN).mean()], 1), (f"% < {CLOSED}", [(v < CLOSED).mean()], 1)]
-        missing = [name for name, x, pct in stats if not shown(out[0], x, pct)]
-        apart = [name for name, x, pct in stats if not any(shown(part, x, pct) for part in parts)]
-        want = ", ".join(f"{name} {x[0] * (100 if pct else 1):.4g}" for name, x, pct in stats)
-        cl.add("12", f"{gate} gate statistics", not missing, f"{', '.join(missing)} not printed; expected "
-               f"{want}" if missing else want + (f" (some not after '{gate}')" if apart else ""),
-               f"TODO 12 prints, for each gate, the mean and std of all its values and the % of them above "
-               f"{OPEN} and below {CLOSED}")
+        missing = [name for name, x, percent in stats if not shown(out[0], x, percent)]
+        cl.add("12", f"{gate} gate statistics", not missing, (f"{', '.join(missing)} not printed; expected " if
+               missing else "") + ", ".join(f"{name} {x[0] * (100 if pct else 1):.4g}" for name, x, pct in stats),
+               f"TODO 12 prints, for each gate, the mean and std of all its values and the % of them above {OPEN}"
+               f" and below {CLOSED}")
 
 def check_report(cl, module, seed, run):
     """TODO 13: write_report runs, prints a report, and the report changes with the gates."""
@@ -1131,11 +1088,10 @@ def check_report(cl, module, seed, run):
         if not ran:
             return
         texts.append(out[0].strip())
-    if cl.add("13", "prints a report", bool(texts[0]), f"{len(texts[0].splitlines())} lines",
-              "TODO 13 prints the answers to the five questions"):
-        cl.add("13", "the report follows the gates", texts[0] != texts[1], "its text changes with them" if
-               texts[0] != texts[1] else "the same text for two different gates_dicts", "answer each "
-               "question from the numbers in gates_dict (means, shares, per character), not fixed text")
+    cl.add("13", "prints a report that follows the gates", texts[0] and texts[0] != texts[1], "it prints nothing"
+           if not texts[0] else "the same text for two different gates_dicts" if texts[0] == texts[1] else
+           f"{len(texts[0].splitlines())} lines, changing with the gates", "TODO 13 answers the five questions "
+           "from the numbers in gates_dict (means, shares, per character), not with fixed text")
 
 # ---- Data: an English text written for this pack, so that samples can show real words --------------
 DEFAULT_CORPUS = "\n\n".join([  # the same text as Exercise 1's, one paragraph a line
