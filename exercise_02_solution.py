@@ -125,14 +125,14 @@ def char_answer(per_char):
 
 def structure_answer(a):
     """Question 4: the share of each gate's variation that the place in the repeat explains."""
-    e, low = a["explained"], min(a["explained"][k]["phase"] for k in GATES)
+    e, low = a["explained"], min(a["explained"][k]["later"] for k in GATES)   # NaN: "no"
     shares = {key: ", ".join(f"{k} {e[k][key]:.0%}" for k in GATES) for key in e["forget"]}
     return (f"the sequence does not repeat (no period up to half its {a['steps']} steps); the "
             f"character read explains {shares['char']} of the gates' variation over time"
             if not a["period"] else ("yes" if low >= 0.9 else "partly" if low >= 0.5 else "no")
-            + f": the sequence repeats every {a['period']} steps; the place in the repeat explains "
-            f"{shares['phase']} of the gates' variation over time (yes takes 90% for each), "
-            f"{shares['later']} after the first repeat, which starts from zero states")
+            + f": the sequence repeats every {a['period']} steps; after the first repeat (read from"
+            f" zero states) the place in the repeat explains {shares['later']} of each gate's "
+            f"variation over time (yes takes 90% for each; over all steps {shares['phase']})")
 
 def surprise_answer(a):
     """Question 5: what a learner is told to expect, checked against this run's numbers."""
@@ -142,7 +142,7 @@ def surprise_answer(a):
     checks = [
         (anti, "the course's solutions list says forget and input gates are negatively correlated:"
          f" r(f, i) = {r:+.2f} pooled over unit-steps, {r_in:+.2f} within units over time; "
-         + ("it holds (r < -0.1 in both)" if anti else "positive, the opposite way, in "
+         + ("it holds (r < -0.1 in both)" if anti else "the opposite way: positive (r > +0.1) in "
             + ("both" if min(r, r_in) > 0.1 else "one") if max(r, r_in) > 0.1 else
             "weaker than claimed: near zero (the claim needs r < -0.1 in both)")),
         (overall > 0.5, f"gates are pictured as switches: {overall:.0%} of the values are open or "
@@ -275,8 +275,8 @@ def present(r, outdir):
                                    for g in GATES) + f"; forget unit {unit['unit']} differs "
           f"most: {unit['boundary']:.2f} / {unit['inside']:.2f}\n  the course's solutions list "
           f"says forget gates act at context switches: mean f_t is {abs(drop):.3f} " + (
-              "lower at word boundaries" if drop >= 0.05 else "lower there, weaker than claimed "
-              "(under 0.05)" if drop > 0 else "higher there, the opposite way"))
+              "lower at word boundaries" if drop >= 0.05 else "lower at word boundaries, weaker "
+              "than claimed (under 0.05)" if drop > 0 else "higher there, the opposite way"))
     print(f"\nsummary: {r['seconds']:.1f} s, H={HIDDEN_SIZE}, seed {r['seed']}; the text model's "
           f"loss/char on its text {r['text']['loss']:.2f} (uniform guess {math.log(r['V']):.2f})"
           "\n  figures: " + ", ".join(paths))
@@ -843,7 +843,7 @@ CHECK_SECONDS, CHECK_HIDDEN, CHECK_ITERATIONS = 20, 16, 100
 STUB_ERRORS = [    # errors from lines the exercise file wrote itself, and how to change those lines
     (r"shape \(\d+, ?1\)|concatenation axis|not aligned|mismatch in its core dimension", "the course's LSTM "
      "needs (H, 1) states: np.zeros((hidden_size, 1)) (the exercise file makes (H,))"),
-    (r"name '(learning_rate|seq_length)' is not defined", "the exercise file builds the LSTM before it "
+    (r"variable '(learning_rate|seq_length)'|name '(learning_rate|seq_length)' is not", "the exercise file builds the LSTM before it "
      "defines seq_length and learning_rate: define them first, then pass them to LSTM(...)"),
     (r"only integers, slices|string indices|interpreted as an integer|invalid literal for int", "the "
      "exercise file keeps test_seq as a string; forward needs ids: [char_to_idx[ch] for ch in test_seq]"),
@@ -980,9 +980,11 @@ def check_training(cl, module, seed, run):
         f"test_seq is {describe(test_seq)} {str(test_seq)[:24]!r}"
     if capture and not wrong:
         read, h0, C0 = ids_of(capture[2][0]), *(np.abs(s).max() for s in capture[2][2:4])
-        wrong = f"the LSTM read {read[:6]}..., not test_seq's ids {ids[:6]}..." if read != ids[:20] else \
-            f"read from the states training left (largest |h| {h0:.3g}, |C| {C0:.3g}), not zeros" if h0 or C0 else ""
-    if cl.add("9", "test_seq = text[:20], read from zeros", not wrong, wrong or "ids of text[:20], zero states",
+        step = next((t for t, (x, y) in enumerate(zip(read, ids[:20])) if x != y), min(len(read), 20))
+        wrong = f"the LSTM read {len(read)} ids; test_seq has 20" if len(read) != 20 else f"the LSTM read " \
+            f"id {read[step]} at step {step}, test_seq's is {ids[step]}" if step < 20 else f"read from the " \
+            f"states training left (largest |h| {h0:.3g}, |C| {C0:.3g}), not zeros" if h0 or C0 else ""
+    if cl.add("9", "test_seq = text[:20] from zeros", not wrong, wrong or "ids of text[:20], zero states",
               "TODO 9 reads test_seq = text[:20], as ids, from fresh states: h = np.zeros((hidden_size, 1)), C too"):
         check_gates_dict(cl, gates_dict, cell_states, lstm_params(lstm), capture, ids[:20], run)
 
@@ -1088,7 +1090,7 @@ def check_report(cl, module, seed, run):
         if not ran:
             return
         texts.append(out[0].strip())
-    cl.add("13", "prints a report that follows the gates", texts[0] and texts[0] != texts[1], "it prints nothing"
+    cl.add("13", "report follows the gates", texts[0] and texts[0] != texts[1], "it prints nothing"
            if not texts[0] else "the same text for two different gates_dicts" if texts[0] == texts[1] else
            f"{len(texts[0].splitlines())} lines, changing with the gates", "TODO 13 answers the five questions "
            "from the numbers in gates_dict (means, shares, per character), not with fixed text")

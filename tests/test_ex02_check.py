@@ -162,6 +162,9 @@ def test_stub_errors_get_the_exercise_files_fix(course):
     source = correct_attempt().replace("x = [char_to_idx[c] for c in test_seq]", "x = test_seq")
     row = first_fail(ex2.check_attempt(write(course, source)))
     assert row[0] == "9" and "forward needs ids" in row[4]
+    source = correct_attempt().replace("learning_rate=0.01)", "learning_rate=learning_rate)\n    learning_rate = 0.01")
+    row = first_fail(ex2.check_attempt(write(course, source)))
+    assert row[0] == "3" and "before it defines seq_length and learning_rate" in row[4]
     with pytest.raises(ex2.CheckSetupError, match="visualization.*delete that line"):
         ex2.check_attempt(write(course, "import visualization\n" + correct_attempt()))
 

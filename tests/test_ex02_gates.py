@@ -288,7 +288,7 @@ def test_report_numbers_come_from_its_arguments_and_the_wording_follows_them(sig
     a_mean = forget[[ch == "a" for ch in sequence]].mean()
     assert f"{a_mean:.2f} on 'a'" in answers[QUESTIONS[2]]
     assert ("As expected: the course's solutions list" in answers[QUESTIONS[4]]) == (sign < 0)
-    assert ("positive, the opposite way, in both" in answers[QUESTIONS[4]]) == (sign > 0)
+    assert ("the opposite way: positive (r > +0.1) in both" in answers[QUESTIONS[4]]) == (sign > 0)
     assert "the sequence repeats every 5 steps" in answers[QUESTIONS[3]] and "5. What was unexpected?" in printed
 
 
