@@ -97,13 +97,13 @@ def write_report(gates_dict, sequence, log=print):
     `analyze_gates`); return {'analysis': ..., 'answers': [(question, answer), ...]}."""
     gates, chars = check_gates("gates_dict", gates_dict, "sequence", sequence)
     a = analyze_gate_patterns({**gates, "chars": chars})
-    g = a["gates"]
+    g, specialised = a["gates"], any(a["always_open"][k] + a["always_closed"][k] for k in GATES)
     units = "; ".join(f"{k} {a['always_open'][k] or 'none'} / {a['always_closed'][k] or 'none'}"
                       for k in GATES)
     answers = [                                                                         # (TODO 13)
         ("Which gates are on the most, on average?", f"the {max(GATES, key=lambda k: g[k]['mean'])}"
          " gate (mean " + ", ".join(f"{k} {g[k]['mean']:.2f}" for k in GATES) + ")"),
-        ("Does any gate specialise, nearly always open or always closed?", ("yes" if "[" in units
+        ("Does any gate specialise, nearly always open or always closed?", ("yes" if specialised
          else "no") + f": units open / closed on {ALWAYS:.0%} of the steps: {units}. Shares of all "
          "values open / closed: " + ", ".join(f"{k} {g[k]['open']:.0%} / {g[k]['closed']:.0%}"
                                                for k in GATES)),
@@ -125,7 +125,7 @@ def char_answer(per_char):
 
 def structure_answer(a):
     """Question 4: the share of each gate's variation that the place in the repeat explains."""
-    e, low = a["explained"], min(a["explained"][k]["later"] for k in GATES)   # NaN: "no"
+    e, low = a["explained"], np.min([a["explained"][k]["later"] for k in GATES])   # NaN: "no"
     shares = {key: ", ".join(f"{k} {e[k][key]:.0%}" for k in GATES) for key in e["forget"]}
     return (f"the sequence does not repeat (no period up to half its {a['steps']} steps); the "
             f"character read explains {shares['char']} of the gates' variation over time"
