@@ -1043,9 +1043,10 @@ def synthetic_gates(run, flip=False):
     rng = np.random.default_rng(20)
     values = {g: sigmoid(rng.normal(mu, sd, (20, 12))) for g, mu, sd in zip(GATES, (1.2, -.9, .2), (2.5, 2.2, 3.4))}
     values = {g: 1 - values[h] for g, h in zip(GATES, GATES[1:] + GATES[:1])} if flip else values
-    style = run.get("style")
-    first = np.ndim(style[0]) if isinstance(style, (list, tuple)) and len(style) else 0
-    theirs = {0: np.copy, 1: list, 2: lambda v: [row.reshape(-1, 1) for row in v]}[min(first, 2)]
+    style = run.get("style", np.zeros((1, 1)))          # (T, H) or (T, H, 1) array, or T rows of them
+    row = np.ndim(style[0]) if isinstance(style, (list, tuple, np.ndarray)) and len(style) else 1
+    as_rows = {1: lambda v: v, 2: lambda v: v[:, :, None]}.get(row, lambda v: v)
+    theirs = (lambda v: as_rows(v).copy()) if isinstance(style, np.ndarray) else lambda v: list(as_rows(v))
     return {g: theirs(v) for g, v in values.items()}, theirs(rng.normal(0, 1.5, (20, 12))), "abc" * 6 + "ab", values
 
 def shown(text, values, percent):

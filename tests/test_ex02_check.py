@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import exercise_02_solution as ex2
@@ -204,3 +205,12 @@ def test_cli_bad_seed_exits_2_before_importing_the_file(tmp_path):
     result = run_cli("--check", str(path), "--seed", "-1")
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "--seed" in result.stderr
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("style", [np.zeros((20, 12)), np.zeros((20, 12, 1)), [np.zeros(12)] * 20,
+                                   [np.zeros((12, 1))] * 20], ids=["TxH", "TxHx1", "rows H", "rows Hx1"])
+def test_known_gates_come_in_the_learners_own_container_style(style):
+    gates, cells, sequence, values = ex2.synthetic_gates({"style": style})
+    for theirs in list(gates.values()) + [cells]:
+        assert type(theirs) is type(style) and np.shape(theirs) == np.shape(style)
+    assert np.allclose(ex2.as_steps(gates["input"]), values["input"]) and len(sequence) == 20
