@@ -999,11 +999,12 @@ def check_loop(cl, ids, H, N, V, log):
                                                                                      "update_weights")}
     windows = [(ids_of(args[0]), ids_of(args[1])) for args in calls["forward"]]
     shifted = all(x and y and x[1:] == y[:-1] and x != y for x, y in windows)
+    rounds = len(calls["backward"]) or len(windows)             # an extra forward to watch the loss is fine
     loss = [replay(p, ids)["loss"] / (len(ids) - 1) for p in (p0, lstm_params(model))]
     rows = [("3", "LSTM(vocab_size, hidden_size, ...)", size == (H, H + V), f"hidden_size {size[0]}, vocab_size"
              f" {size[1] - size[0]}", f"TODO 3: LSTM(len(char_to_idx), hidden_size, seq_length), here {V}, {H}"),
-            ("4", "loop of num_iterations updates", len(windows) == N, f"{len(windows)} forward passes for "
-             f"num_iterations={N}", "TODO 4: for it in range(num_iterations): forward, backward, update"),
+            ("4", "loop of num_iterations updates", rounds == N, f"{rounds} rounds for num_iterations={N}" + (""
+             if calls["backward"] else " (forward passes; no backward)"), "TODO 4: for it in range(num_iterations): forward, backward, update"),
             ("5", "windows: inputs, next characters", shifted and len(set(map(str, windows))) > 1, "the targets"
              " are not the inputs one character on" if not shifted else f"{len(set(map(str, windows)))} "
              "different windows", "TODO 5 moves the window each update (a random start, or a pointer) and "
