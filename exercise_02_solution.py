@@ -648,7 +648,8 @@ def parse_args(argv=None):
     except (ValueError, OSError) as err:
         p.error(str(err) if isinstance(err, ValueError) else f"--outdir: cannot write to {args.outdir!r} "
                 f"({err.strerror or err})")
-    plt.switch_backend(plt.get_backend() if args.show else "Agg")      # headless unless --show
+    if not args.show:
+        plt.switch_backend("Agg")                              # headless unless --show
     return args
 
 def run_check(args):
