@@ -905,20 +905,16 @@ def lstm_params(model):
         return None
 
 def replay(p, ids, h=None, C=None):
-    """The course's equations over ids from (H,) states (zeros if None): {'forget', 'input', 'output',
-    'cell', 'candidate': (T, H), 'loss': the summed -ln p of each next id}."""
-    H, out, loss = len(p["Wf"]), {k: [] for k in ("forget", "input", "output", "cell", "candidate")}, 0.0
-    h, C = np.zeros(H) if h is None else h, np.zeros(H) if C is None else C
-    for t, k in enumerate(ids):
-        concat = np.concatenate([h, np.eye(p["Wf"].shape[1] - H)[k]])
-        f, i, o = (sigmoid(p["W" + g] @ concat + p["b" + g]) for g in "fio")
-        C_tilde = np.tanh(p["Wc"] @ concat + p["bc"])
-        C = f * C + i * C_tilde
-        h = o * np.tanh(C)
-        loss -= log_softmax(p["Wy"] @ h + p["by"])[ids[t + 1]] if t + 1 < len(ids) else 0.0
-        for key, value in zip(out, (f, i, o, C, C_tilde)):
-            out[key].append(value)
-    return {**{key: np.array(v) for key, v in out.items()}, "loss": loss}
+    """Exercise 1's LSTM with the learner's parameters p, run over ids from (H,) states (zeros if
+    None): {'forget', 'input', 'output', 'cell', 'candidate': (T, H), 'loss': summed over next ids}."""
+    H, V = p["Wf"].shape[0], p["Wy"].shape[0]
+    model = LSTMFromScratch(p["Wf"].shape[1] - H, H, V, clip_value=None)
+    for name in model.PARAM_NAMES:
+        getattr(model, name)[...] = p[name]
+    zeros = np.zeros(H)
+    loss = model.forward(ids, list(ids[1:]) + [-1], zeros if h is None else h, zeros if C is None else C)
+    return {"forget": model.f_gates, "input": model.i_gates, "output": model.o_gates, "loss": loss,
+            "cell": model.C_states[1:], "candidate": model.C_tilde_cache}
 
 def ids_of(seq):
     """A call's inputs or targets as a list of ints, or None."""
