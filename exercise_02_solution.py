@@ -1049,11 +1049,13 @@ def synthetic_gates(run, flip=False):
 
 def shown(text, values, percent):
     """True if `text` prints one of `values` at its printed precision: a number followed by % as a
-    percentage, one without % as the value itself or, for a share (percent), as a percentage."""
+    percentage; one without % as the value itself or, for a share (percent), as a percentage or as
+    a fraction of 2+ decimals (so that the labels "> 0.9" and "< 0.1" are not taken for shares)."""
     for m in re.finditer(r"(?<![\w.])[-+]?(\d+\.?\d*|\.\d+)(?:[eE]([-+]?\d+))?([ \t]*%)?", text):
         x, places = float(m.group(0).rstrip("% \t")), len((m.group(1) + ".").split(".")[1])
-        tol, scales = 0.5 * 10.0 ** (int(m.group(2) or 0) - places) + 1e-9, (100,) if m.group(3) else (1, 100)
-        if any(abs(x - s * v) <= tol for v in values for s in scales[:1 + percent]):
+        tol = 0.5 * 10.0 ** (int(m.group(2) or 0) - places) + 1e-9
+        scales = (100,) if m.group(3) else (1,) if not percent else (100, 1) if places >= 2 else (100,)
+        if any(abs(x - s * v) <= tol for v in values for s in scales):
             return True
     return False
 

@@ -214,3 +214,13 @@ def test_known_gates_come_in_the_learners_own_container_style(style):
     for theirs in list(gates.values()) + [cells]:
         assert type(theirs) is type(style) and np.shape(theirs) == np.shape(style)
     assert np.allclose(ex2.as_steps(gates["input"]), values["input"]) and len(sequence) == 20
+
+
+@pytest.mark.parametrize("text, value, share, found", [
+    ("open: 30.8%", 0.3083, True, True), ("open: 31 %", 0.3083, True, True), ("open 0.31", 0.3083, True, True),
+    ("open: 0.3083%", 0.3083, True, False), ("% < 0.1: none", 0.1333, True, False),
+    ("mean 0.61", 0.6062, False, True), ("mean 0.62", 0.6062, False, False), ("std 3.433e-01", 0.3433, False, True),
+    ("std 34.33", 0.3433, False, False),
+])
+def test_a_statistic_is_found_only_at_its_printed_precision(text, value, share, found):
+    assert ex2.shown(text, [value], share) is found
