@@ -224,3 +224,60 @@ def test_known_gates_come_in_the_learners_own_container_style(style):
 ])
 def test_a_statistic_is_found_only_at_its_printed_precision(text, value, share, found):
     assert ex2.shown(text, [value], share) is found
+
+
+UNFILLED = """'''Exercise 2 stub as shipped: TODOs unfilled.'''
+import sys
+sys.path.append('..')
+from implementation import LSTM
+import numpy as np
+import matplotlib.pyplot as plt
+
+
+def create_repeating_pattern(pattern="abc", repeats=10):
+    # TODO 1: Repeat the pattern
+    text = None
+    # TODO 2: Create char mappings
+    char_to_idx = None
+    idx_to_char = None
+    return text, char_to_idx, idx_to_char
+
+
+def train_and_capture_gates(text, char_to_idx, hidden_size=32, num_iterations=500):
+    '''Returns: lstm, gates_dict, cell_states'''
+    vocab_size = len(char_to_idx)
+    # TODO 3: Create LSTM
+    lstm = None
+    h = np.zeros(hidden_size)
+    C = np.zeros(hidden_size)
+    seq_length = 25
+    learning_rate = 0.01
+    # TODO 4: Training loop
+    for iteration in range(num_iterations):
+        # TODO 5-8
+        pass
+    # TODO 9: Run on test sequence
+    test_seq = text[:20]
+    gates_dict = {'forget': [], 'input': [], 'output': []}
+    cell_states = []
+    # TODO 10: Fill gates_dict
+    return lstm, gates_dict, cell_states, test_seq
+
+
+def analyze_gates(gates_dict, cell_states, sequence):
+    # TODO 11: Plot
+    # TODO 12: Statistics
+    pass
+
+
+def write_report(gates_dict, sequence):
+    # TODO 13: Report
+    pass
+"""
+
+
+def test_the_unfilled_exercise_file_fails_at_todo_1_and_names_the_missing_lstm(course, capsys):
+    checklist = ex2.check_attempt(write(course, UNFILLED))
+    fails = [row for row in checklist.rows if row[2] is False]
+    assert fails[0][0] == "1" and ("3", "LSTM(...) was never called") in [(row[0], row[3]) for row in fails]
+    assert checklist.report("t") == 1 and "Traceback" not in capsys.readouterr().out
