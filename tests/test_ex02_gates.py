@@ -104,9 +104,9 @@ def test_create_repeating_pattern_rejects_bad_arguments(pattern, repeats, fragme
 
 def test_stub_functions_name_their_arguments(stub_flow):
     s = stub_flow
-    with pytest.raises(ValueError, match=r"^sequence: expected the 20 characters read.*got 19"):
+    with pytest.raises(ValueError, match=r"^sequence: expected the 20 characters read.*got str of length 19"):
         ex2.write_report(s["gates_dict"], s["test_seq"][:19], log=quiet)
-    with pytest.raises(ValueError, match=r"^cell_states: expected finite values of shape \(20, 32\)"):
+    with pytest.raises(ValueError, match=r"^cell_states: expected 20 finite vectors of 32 values"):
         ex2.analyze_gates(s["gates_dict"], s["cell_states"][:, :5], s["test_seq"], log=quiet)
     with pytest.raises(ValueError, match=r"^gates_dict: expected 'forget', 'input', 'output'"):
         ex2.write_report({"forget": s["gates_dict"]["forget"]}, s["test_seq"], log=quiet)
@@ -147,8 +147,7 @@ def test_capture_equals_the_equations_step_by_step_and_a_batch_column():
 
 @pytest.mark.parametrize("kwargs, fragment", [
     ({"text": "the dog!"}, r"^text: .*got 4 others: '!dgo'"), ({"text": ""}, r"^text: expected a non-empty"),
-    ({"h0": np.zeros(4)}, r"^h0: expected finite values of shape \(5,\)"),
-    ({"C0": np.full(5, np.nan)}, r"^C0: .*NaN or inf"),
+    ({"char_to_idx": ["t", "h"]}, r"^char_to_idx: expected a non-empty dict"),
 ])
 def test_capture_names_the_bad_argument_and_changes_nothing(kwargs, fragment):
     _, char_to_idx, _ = ex2.create_repeating_pattern("the cat", 1)
@@ -162,32 +161,43 @@ def test_capture_names_the_bad_argument_and_changes_nothing(kwargs, fragment):
 
 def test_training_lowers_the_loss_and_is_deterministic_for_a_seed():
     text, char_to_idx, _ = ex2.create_repeating_pattern("aabbb", 12)
-    ids = ex2.encode("text", text, char_to_idx, 2)
-    models = [ex2.LSTMFromScratch(2, 6, 2, seed=seed) for seed in (3, 3, 4)]
-    before = ex2.capture_gate_activations(models[0], text, char_to_idx)["loss"]
-    for model, seed in zip(models, (3, 3, 4)):
-        ex2.train(model, ids, 60, batch_size=4, seed=seed, log=None)
-    assert ex2.capture_gate_activations(models[0], text, char_to_idx)["loss"] < 0.5 * before
-    assert np.array_equal(models[0].Wf, models[1].Wf) and not np.array_equal(models[0].Wf, models[2].Wf)
+    runs = [ex2.train_and_capture_gates(text, char_to_idx, 6, 60, batch_size=4, seed=seed, log=None)[0]
+            for seed in (3, 3, 4)]
+    before = ex2.capture_gate_activations(ex2.LSTMFromScratch(2, 6, 2, seed=3), text, char_to_idx)["loss"]
+    assert ex2.capture_gate_activations(runs[0], text, char_to_idx)["loss"] < 0.5 * before
+    assert np.array_equal(runs[0].Wf, runs[1].Wf) and not np.array_equal(runs[0].Wf, runs[2].Wf)
 
 
-def test_a_non_finite_loss_stops_training_with_advice():
-    model = ex2.LSTMFromScratch(3, 4, 3, seed=0)
-    model.Wy[...] = np.nan
-    with pytest.raises(ex2.TrainingDiverged, match="update 1; try a smaller learning_rate"):
-        ex2.train(model, np.array([0, 1, 2] * 5), 3, log=None)
+def test_a_non_finite_loss_stops_training_with_advice(monkeypatch):
+    class Broken(ex2.LSTMFromScratch):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.Wy[...] = np.nan
+    monkeypatch.setattr(ex2, "LSTMFromScratch", Broken)
+    with pytest.raises(ex2.TrainingDiverged, match="update 1; try a lower learning rate"):
+        ex2.train_and_capture_gates("abc" * 5, {"a": 0, "b": 1, "c": 2}, 4, 3, log=None)
 
 
 @pytest.mark.parametrize("kwargs, fragment", [
-    ({"iterations": 0}, "num_iterations:"), ({"learning_rate": math.inf}, "learning_rate: expected a finite"),
-    ({"learning_rate": math.nan}, "learning_rate:"), ({"ids": np.array([1])}, r"ids: expected a \(N,\) text"),
+    ({"num_iterations": 0}, "num_iterations:"), ({"batch_size": 0}, "batch_size:"),
+    ({"seed": -1}, r"seed: expected an integer in \[0,"), ({"seed": 1.5}, "seed:"),
+    ({"log": "print"}, "log: expected a function"), ({"hidden_size": 0}, "hidden_size:"),
 ])
-def test_train_rejects_bad_arguments_before_any_update(kwargs, fragment):
-    model = ex2.LSTMFromScratch(3, 4, 3, seed=0)
-    Wf = model.Wf.copy()
+def test_train_and_capture_rejects_bad_arguments_before_any_update(kwargs, fragment):
+    lines = []
     with pytest.raises(ValueError, match=fragment):
-        ex2.train(model, **{"ids": np.array([0, 1, 2] * 5), "iterations": 2, **kwargs})
-    assert np.array_equal(model.Wf, Wf)
+        ex2.train_and_capture_gates("abc" * 5, {"a": 0, "b": 1, "c": 2}, **{"log": lines.append, **kwargs})
+    assert not lines
+
+
+@pytest.mark.parametrize("args, fragment", [
+    ((0, 0), r"^iterations: expected an integer in \[1,"), ((10, -1), r"^seed: expected an integer in \[0,"),
+    ((10, 0, "log"), r"^log: expected a function"), ((2.5, 0), r"^iterations:"),
+])
+def test_run_study_rejects_bad_arguments_before_training(args, fragment, monkeypatch):
+    monkeypatch.setattr(ex2, "train_and_capture_gates", lambda *a, **k: pytest.fail("trained"))
+    with pytest.raises(ValueError, match=fragment):
+        ex2.run_study(*args)
 
 
 def test_update_weights_with_inf_raises_and_keeps_the_weights():
@@ -228,9 +238,9 @@ def test_flat_gates_give_nan_correlations_without_a_warning():
 
 
 @pytest.mark.parametrize("acts, fragment", [
-    (synthetic("", forget=np.zeros((0, 3))), r"^activations: expected .* got \[\(0, 3\)"),
+    (synthetic("", forget=np.zeros((0, 3))), r"^activations: expected .* got \['ndarray of shape \(0, 3\)"),
     ({**synthetic("ab", forget=np.zeros((2, 3))), "forget": np.zeros(2)}, r"^activations: .*\(2,\)"),
-    (synthetic("a", forget=np.zeros((2, 3))), r"^activations\['chars'\]: expected the 2 characters .* got 1"),
+    (synthetic("a", forget=np.zeros((2, 3))), r"^activations\['chars'\]: expected the 2 characters .* got list of length 1"),
     ({**synthetic("ab", forget=np.zeros((2, 3))), "input": [[0.5] * 3, [0.5] * 2]}, r"^activations: "),
     (synthetic("ab", forget=np.full((2, 3), 1.5)), r"values in \[0, 1\]"),
     ("not a capture", r"^activations: .*got str"),
@@ -253,33 +263,58 @@ def test_contexts_on_known_data():
 
 
 # ---------------------------------------------------------------- the report
+QUESTIONS = ["Which gates are on the most, on average?",
+             "Does any gate specialise, nearly always open or always closed?",
+             "How do the gates react to particular characters?",
+             "Do the gates follow the repeating structure of the pattern?", "What was unexpected?"]
+
+
 @pytest.mark.parametrize("sign", [1.0, -1.0])
 def test_report_numbers_come_from_its_arguments_and_the_wording_follows_them(sign, capsys):
     rng = np.random.default_rng(0)
     base = rng.uniform(0.2, 0.8, (30, 4))
-    forget = 0.5 + sign * 0.4 * (base - 0.5)                 # sign 1: keeps more; -1: anti-correlated
+    forget = 0.5 + sign * 0.4 * (base - 0.5)                 # sign 1: moves with input; -1: against
     gates = {"forget": forget, "input": base, "output": rng.uniform(0, 1, (30, 4))}
     sequence = "abcab" * 6
     report = ex2.write_report(gates, sequence)
     answers = dict(report["answers"])
     printed = capsys.readouterr().out
+    assert [q for q, _ in report["answers"]] == QUESTIONS
     r = np.corrcoef(forget.ravel(), base.ravel())[0, 1]
     saturated = np.mean([((g > 0.9) | (g < 0.1)).mean() for g in gates.values()])
-    assert f"forget {forget.mean():.2f}" in answers["Which gate is most open on average?"]
-    assert f"r(f, i) = {r:+.2f}" in answers["Do the forget and input gates move against each other?"]
-    assert f"{saturated:.0%} of the gate values" in answers["Do the gates act like on/off switches?"]
+    assert f"forget {forget.mean():.2f}" in answers[QUESTIONS[0]]
+    assert f"r(f, i) = {r:+.2f}" in answers[QUESTIONS[4]]
+    assert f"{saturated:.0%} of the values are open or closed" in answers[QUESTIONS[4]]
     a_mean = forget[[ch == "a" for ch in sequence]].mean()
-    assert f"{a_mean:.2f} on 'a'" in answers["How do the gates respond to specific characters?"]
-    yes = answers["Do the forget and input gates move against each other?"].endswith("yes, r < -0.1 in both")
-    assert yes == (sign < 0) and "5. Do the gates act like on/off switches?" in printed
+    assert f"{a_mean:.2f} on 'a'" in answers[QUESTIONS[2]]
+    assert ("As expected: the course's solutions list" in answers[QUESTIONS[4]]) == (sign < 0)
+    assert ("the opposite way: positive (r > +0.1) in both" in answers[QUESTIONS[4]]) == (sign > 0)
+    assert "the sequence repeats every 5 steps" in answers[QUESTIONS[3]] and "5. What was unexpected?" in printed
 
 
-@pytest.mark.parametrize("level, words", [(0.7, "keep more than they erase"), (0.3, "erase more than they keep"),
-                                          (0.52, "keep about as much as they erase")])
-def test_report_says_what_the_forget_mean_says(level, words):
-    answers = ex2.write_report(synthetic("ab", forget=np.full((2, 3), level)), "ab", log=quiet)["answers"]
-    assert f"forget {level:.2f}" in answers[0][1] and words in answers[0][1]
-    assert answers[2][1] == "too short to say: no character occurs 5 times"
+def test_report_on_structure_follows_the_period_and_the_gates():
+    T, H = 24, 3
+    phase = np.arange(T) % 4
+    periodic = np.stack([0.2 + 0.15 * phase] * H, axis=1)                    # repeats exactly
+    answers = dict(ex2.write_report(synthetic("abcd" * 6, forget=periodic, input=periodic,
+                                              output=periodic), "abcd" * 6, log=quiet)["answers"])
+    assert answers[QUESTIONS[3]].startswith("yes: the sequence repeats every 4 steps")
+    noisy = np.random.default_rng(1).uniform(0, 1, (T, H))                    # ignores the pattern
+    answers = dict(ex2.write_report(synthetic("abcd" * 6, forget=noisy, input=noisy, output=noisy),
+                                    "abcd" * 6, log=quiet)["answers"])
+    assert answers[QUESTIONS[3]].startswith("no: the sequence repeats every 4 steps")
+    text = "the cat sat on a mat"
+    answers = dict(ex2.write_report(synthetic(text, forget=noisy[:20]), text, log=quiet)["answers"])
+    assert answers[QUESTIONS[3]].startswith("the sequence does not repeat")
+
+
+@pytest.mark.parametrize("level, specialised, words", [
+    (0.97, "yes: ", "mostly switches"), (0.6, "no: ", "mostly graded values")])
+def test_report_on_specialisation_and_switches_follows_the_values(level, specialised, words):
+    answers = dict(ex2.write_report(synthetic("ab", forget=np.full((2, 3), level), input=np.full((2, 3), level),
+                                              output=np.full((2, 3), level)), "ab", log=quiet)["answers"])
+    assert answers[QUESTIONS[1]].startswith(specialised) and words in answers[QUESTIONS[4]]
+    assert answers[QUESTIONS[2]] == "too short: no character is read 5x"
 
 
 # ---------------------------------------------------------------- figures
@@ -304,16 +339,20 @@ def test_a_3000_character_alphabet_draws_without_a_warning_per_glyph(tmp_path):
 # ---------------------------------------------------------------- command line
 @pytest.mark.parametrize("argv, fragment", [
     (["--seed", "-1"], "--seed: expected an integer in [0,"), (["--outdir", ""], "--outdir: cannot write to ''"),
+    (["--seed", "1.5"], "--seed: invalid int value"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_2_before_training(argv, fragment, capsys):
-    assert ex2.main(argv) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        ex2.main(argv)
     captured = capsys.readouterr()
-    assert captured.err.count("\n") == 1 and fragment in captured.err and "[1/2]" not in captured.out
+    assert exit_info.value.code == 2 and captured.err.count("\n") == 1 and fragment in captured.err
+    assert "[1/2]" not in captured.out
 
 
 def test_cli_outdir_that_is_a_file(tmp_path, capsys):
     (tmp_path / "file").write_text("x")
-    assert ex2.main(["--outdir", str(tmp_path / "file")]) == 2
+    with pytest.raises(SystemExit):
+        ex2.main(["--outdir", str(tmp_path / "file")])
     assert capsys.readouterr().err.startswith("exercise_02_solution.py: error: --outdir: cannot write")
 
 
@@ -337,6 +376,6 @@ def test_cli_end_to_end_prints_the_report_and_writes_both_figures(monkeypatch, c
     monkeypatch.setattr(ex2, "DEFAULT_CORPUS", ex2.DEFAULT_CORPUS[:1000])
     assert ex2.main(["--quick", "--outdir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert out.count("5. Do the gates act like on/off switches?") == 2 and "word boundaries / inside" in out
+    assert out.count("5. What was unexpected?") == 2 and "word boundaries / inside" in out
     for name in ("ex2_gates_pattern.png", "ex2_gates_text.png"):
         assert (tmp_path / name).stat().st_size > 10_000
