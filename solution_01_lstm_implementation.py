@@ -1,9 +1,8 @@
 """Exercise 1: an LSTM built from scratch in NumPy, trained as a character-level language model.
 
-The exercise: fill in the course file exercise_01_build_lstm.py (TODO 1-28): the weights, the forward
-pass, backpropagation through time (BPTT) with clipping, and the update; then check that the LSTM
-learns "hellohello..." and, here, English text. Each line that answers a TODO ends with "(Ex1 TODO n)"
-(Exercises 2-4 carry this class, so the tag says whose TODO it is): `grep -n "TODO 20)"` finds TODO 20.
+The course's exercise_01_build_lstm.py asks for the weights, the forward pass, backpropagation
+through time (BPTT) with clipping and the update (TODO 1-28). A line answering TODO n ends with
+"(Ex1 TODO n)" (Exercises 2-4 carry the class): `grep -n "TODO 20)" THIS_FILE` finds TODO 20.
 
 The equations (course notation; concat = [h_prev, x_t], h first):
     f_t     = sigmoid(Wf . concat + bf)        forget gate: 1 keeps the old cell, 0 erases it
@@ -14,28 +13,17 @@ The equations (course notation; concat = [h_prev, x_t], h first):
     h_t     = o_t * tanh(C_t)                  hidden state
     y_t     = softmax(Wy . h_t + by)           next-token distribution
     loss    = - sum_t ln y_t[target_t]         summed cross-entropy, in nats
+Shapes: Wf, Wi, Wc, Wo (H, H+D); bf, bi, bc, bo (H,); Wy (V, H); by (V,); states (H,), or (B, H)
+for a batch of (T, B) ids. A target of -1 is not scored (Exercise 4 scores only the last step).
 
-Shapes: Wf, Wi, Wc, Wo (H, H+D); bf, bi, bc, bo (H,); Wy (V, H); by (V,). One sequence is a (T,)
-array of ids with (H,) states; a batch is (T, B) with (B, H) states, through the same code. A target
-of -1 marks a step that is not scored (Exercise 4's memory tasks score only the last step).
-
-Run `python solution_01_lstm_implementation.py` (about 15 s; --quick about 5 s): a gradient check, the
-course's "hello" check, then a language model on a built-in English text with its last 10% held out,
-with progress lines, samples and a summary; it saves outputs/ex1_loss_curve.png. With --check FILE it
-grades the LSTMFromScratch in your own exercise file, TODO by TODO.
+`python solution_01_lstm_implementation.py` (about 10 s; --quick 3 s): a gradient check, the hello
+check, then a language model on a built-in English text (yours: --text FILE), its last 10% held
+out; saves outputs/ex1_loss_curve.png. `--check YOUR_FILE` grades your file TODO by TODO.
 """
 
-import argparse
-import contextlib
-import importlib.util
-import io
 import math
-import os
-import re
 import sys
-import tempfile
 import time
-import traceback
 
 import numpy as np
 import matplotlib.pyplot as plt
@@ -46,36 +34,391 @@ SEQ_LENGTH = 25
 LEARNING_RATE = 0.1        # Adagrad step
 BATCH_SIZE = 16            # parallel streams through the text; 1 is min-char-rnn style
 ITERATIONS = 1000
-QUICK_ITERATIONS = 200
 TEMPERATURE = 0.7          # below 1 sharpens sampling towards likely characters
 CLIP_VALUE = 5.0           # elementwise gradient clipping to [-5, 5], as the course teaches
 SAMPLE_LENGTH = 120        # characters per sample in the progress lines
 HELDOUT_FRACTION = 0.1     # the last 10% of the text is never trained on
-OUTDIR = "outputs"
-MAX_SIZE = 4096            # the largest --hidden-size and --batch-size accepted
 
-# ---- Numerics and argument checks ------------------------------------------------------------------
+# ---- Numerics ------------------------------------------------------------------------------
 def sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow: exp(-|x|) is in (0, 1], and each branch keeps full
-    relative precision in its own tail."""
+    """1 / (1 + exp(-x)) without overflow: exp(-|x|) is in (0, 1], each branch exact in its tail."""
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 def log_softmax(logits):
-    """ln softmax over the last axis. Subtracting the max keeps exp() from overflowing, and staying
-    in logs keeps ln(probability) finite where the probability itself underflows."""
+    """ln softmax over the last axis: minus the max, exp() cannot overflow, and in logs
+    ln(probability) stays finite where the probability itself underflows."""
     z = logits - logits.max(axis=-1, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
-def batch_outer(a, b):
-    """Sum over the batch of the outer products a b^T: (..., m), (..., n) -> (m, n).
-    For one sequence, (m,) and (n,), this is np.outer(a, b)."""
-    return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])
+# ---- The model -----------------------------------------------------------------------------
+class LSTMFromScratch:
+    """A one-layer LSTM with a softmax output layer, trained by BPTT and Adagrad. input_size D
+    (one-hot ids), hidden_size H, output_size V; seed (an integer >= 0) for the initial weights and
+    `sample`; backward clips each gradient entry to [-clip_value, clip_value] (None: no clipping, as
+    a gradient check needs); forget_bias: the first bf. Exercises 2-4 carry this class unchanged;
+    Exercise 3's ablations override the pairs gates/gates_backward and hidden/hidden_backward."""
 
-def batch_sum(a):
-    """Sum over the batch axis, if there is one: (..., m) -> (m,)."""
-    return a.reshape(-1, a.shape[-1]).sum(axis=0)
+    PARAM_NAMES = ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo", "Wy", "by")
+    sigmoid = staticmethod(sigmoid)      # the course's stub defines sigmoid as a method
 
+    def __init__(self, input_size, hidden_size, output_size, seed=SEED, clip_value=CLIP_VALUE,
+                 forget_bias=1.0):
+        D, H, V = (check_int("input_size", input_size), check_int("hidden_size", hidden_size),
+                   check_int("output_size", output_size))
+        gib = (4 * H * (H + D) + V * H) * 8 / 2 ** 30           # float64 weights
+        if gib > 2:                                              # far beyond what this pack trains
+            raise ValueError(f"hidden_size: expected at most 2 GiB of weights, got {gib:,.0f} GiB "
+                             f"with hidden_size {H}, input_size {D} and output_size {V}")
+        self.clip_value = None if clip_value is None else check_float("clip_value", clip_value)
+        forget_bias = check_float("forget_bias", forget_bias, low=-math.inf)
+        self.input_size, self.hidden_size, self.output_size = D, H, V
+        self.rng = np.random.default_rng(check_int("seed", seed, low=0))
+        # Gate weights ~ N(0, 1/(H+D)), so every pre-activation starts with a variance near 1.
+        scale = 1.0 / np.sqrt(H + D)
+        self.Wf = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 1)
+        self.bf = np.full(H, forget_bias)                        # remember by default (Ex1 TODO 1)
+        self.Wi = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 2)
+        self.bi = np.zeros(H)                                    # (Ex1 TODO 2)
+        self.Wc = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 3)
+        self.bc = np.zeros(H)                                    # (Ex1 TODO 3)
+        self.Wo = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 4)
+        self.bo = np.zeros(H)                                    # (Ex1 TODO 4)
+        # A small output layer: the first prediction is nearly uniform, the loss near T ln V.
+        self.Wy = self.rng.normal(0.0, 0.01, (V, H))             # (Ex1 TODO 5)
+        self.by = np.zeros(V)                                    # (Ex1 TODO 5)
+        # Adagrad's memory: the running sum of each parameter's squared gradients.
+        self.memory = {name: np.zeros_like(getattr(self, name)) for name in self.PARAM_NAMES}
+
+    def gates(self, concat):
+        """The four gate equations. concat: (..., H+D) -> f_t, i_t, C_tilde, o_t, each (..., H)."""
+        f_t = self.sigmoid(concat @ self.Wf.T + self.bf)         # forget gate (Ex1 TODO 7)
+        i_t = self.sigmoid(concat @ self.Wi.T + self.bi)         # input gate (Ex1 TODO 8)
+        C_tilde = np.tanh(concat @ self.Wc.T + self.bc)          # candidate values (Ex1 TODO 9)
+        o_t = self.sigmoid(concat @ self.Wo.T + self.bo)         # output gate (Ex1 TODO 11)
+        return f_t, i_t, C_tilde, o_t
+
+    def gates_backward(self, concat, gates, dgates):
+        """Mirror of `gates`. dgates = (df, di, dC_tilde, do), d loss / d each gate's value.
+        Adds this step's share to dWf ... dbo and returns d loss / d concat, (..., H+D)."""
+        f_t, i_t, C_tilde, o_t = gates
+        df, di, dC_tilde, do = dgates
+        # Back through sigmoid' = s (1 - s) and tanh' = 1 - tanh^2 first; the biases take these dz,
+        # as the weights do (the stub's pre-written bias lines add df ... do, losing both).
+        # batch_outer(a, b) is np.outer(a, b), summed over the batch; batch_sum(a) likewise.
+        dzf = df * f_t * (1.0 - f_t)                             # (Ex1 TODO 23)
+        dzi = di * i_t * (1.0 - i_t)                             # (Ex1 TODO 22)
+        dzc = dC_tilde * (1.0 - C_tilde ** 2)                    # (Ex1 TODO 21)
+        dzo = do * o_t * (1.0 - o_t)                             # (Ex1 TODO 19)
+        self.dWf += batch_outer(dzf, concat)                     # (Ex1 TODO 25)
+        self.dbf += batch_sum(dzf)                               # (Ex1 TODO 23)
+        self.dWi += batch_outer(dzi, concat)                     # (Ex1 TODO 25)
+        self.dbi += batch_sum(dzi)                               # (Ex1 TODO 22)
+        self.dWc += batch_outer(dzc, concat)                     # (Ex1 TODO 25)
+        self.dbc += batch_sum(dzc)                               # (Ex1 TODO 21)
+        self.dWo += batch_outer(dzo, concat)                     # (Ex1 TODO 25)
+        self.dbo += batch_sum(dzo)                               # (Ex1 TODO 19)
+        return dzf @ self.Wf + dzi @ self.Wi + dzc @ self.Wc + dzo @ self.Wo   # (Ex1 TODO 26)
+
+    def hidden(self, o_t, C_t):
+        """h_t = o_t * tanh(C_t): the output gate picks what part of the squashed cell to show."""
+        return o_t * np.tanh(C_t)                                # (Ex1 TODO 12)
+
+    def hidden_backward(self, dh, o_t, C_t):
+        """Mirror of `hidden`: (d loss / d o_t, the part of d loss / d C_t coming through h_t)."""
+        tanh_C = np.tanh(C_t)
+        do = dh * tanh_C                                         # (Ex1 TODO 19)
+        return do, dh * o_t * (1.0 - tanh_C ** 2)                # dC through h_t (Ex1 TODO 20)
+
+    def forward(self, inputs, targets, h_prev, C_prev):
+        """Run the LSTM over a sequence; return the loss, -sum of ln y_t[target_t] in nats.
+
+        inputs: ids in [0, D), (T,) or (T, B); targets: ids in [0, V) or -1 (not scored), the same
+        shape; h_prev, C_prev: (H,) or (B, H). Keeps for `backward` (a batch adds a B axis after the
+        first): inputs_cache (T, D) one-hot x_t; targets; h_states, C_states (T+1, H), [0] the given
+        states, [t+1] = h_t, C_t; f_gates, i_gates, C_tilde_cache, o_gates (T, H); y_probs (T, V).
+        ValueError on bad input, before changing anything."""
+        inputs = check_ids("inputs", inputs, self.input_size)
+        targets = check_ids("targets", targets, self.output_size, allow_skip=True)
+        if targets.shape != inputs.shape:
+            raise ValueError(f"targets: expected the shape of inputs {inputs.shape}, "
+                             f"got {targets.shape}")
+        state_shape = inputs.shape[1:] + (self.hidden_size,)              # (H,) or (B, H)
+        h_prev = check_state("h_prev", h_prev, state_shape)
+        C_prev = check_state("C_prev", C_prev, state_shape)
+        T = len(inputs)
+        self.inputs_cache = np.eye(self.input_size)[inputs]              # one-hot x_t
+        # The stub's backward(self) reads `targets` but is never given them: forward keeps them.
+        self.targets = targets                                           # (Ex1 TODO 16)
+        self.h_states = np.empty((T + 1,) + state_shape)
+        self.C_states = np.empty((T + 1,) + state_shape)
+        self.h_states[0], self.C_states[0] = h_prev, C_prev
+        self.f_gates, self.i_gates, self.C_tilde_cache, self.o_gates = (
+            np.empty((T,) + state_shape) for _ in range(4))
+        self.y_probs = np.empty((T,) + inputs.shape[1:] + (self.output_size,))
+        target_onehot = targets[..., None] == np.arange(self.output_size)  # all False where -1
+        loss = 0.0
+        for t in range(T):
+            concat = np.concatenate([self.h_states[t], self.inputs_cache[t]], -1)  # (Ex1 TODO 6)
+            f_t, i_t, C_tilde, o_t = self.gates(concat)
+            C_t = f_t * self.C_states[t] + i_t * C_tilde         # (Ex1 TODO 10)
+            h_t = self.hidden(o_t, C_t)
+            logits = h_t @ self.Wy.T + self.by                   # (Ex1 TODO 13)
+            log_y = log_softmax(logits)                          # ln y_t (Ex1 TODO 14)
+            loss -= log_y[target_onehot[t]].sum()                # - ln y_t[target_t] (Ex1 TODO 15)
+            self.f_gates[t], self.i_gates[t] = f_t, i_t
+            self.C_tilde_cache[t], self.o_gates[t] = C_tilde, o_t
+            self.C_states[t + 1], self.h_states[t + 1] = C_t, h_t
+            self.y_probs[t] = np.exp(log_y)                      # y_t = softmax (Ex1 TODO 14)
+        return float(loss)
+
+    def backward(self):
+        """BPTT through the last `forward`: its steps in reverse, each name with a d in front.
+        Sets dWf, dbf, ..., dWy, dby, clipped to [-clip_value, clip_value]. Returns (dh_next,
+        dC_next): d loss / d h_prev and d loss / d C_prev, shaped like the states, unclipped."""
+        if not hasattr(self, "y_probs"):
+            raise RuntimeError("backward: call forward(inputs, targets, h_prev, C_prev) first")
+        for name in self.PARAM_NAMES:
+            setattr(self, "d" + name, np.zeros_like(getattr(self, name)))
+        target_onehot = self.targets[..., None] == np.arange(self.output_size)
+        scored = (self.targets >= 0)[..., None]
+        dh_next = np.zeros_like(self.h_states[0])                # d loss / d h_t from step t+1
+        dC_next = np.zeros_like(self.C_states[0])                # d loss / d C_t from step t+1
+        for t in reversed(range(len(self.targets))):
+            concat = np.concatenate([self.h_states[t], self.inputs_cache[t]], axis=-1)
+            f_t, i_t = self.f_gates[t], self.i_gates[t]
+            C_tilde, o_t = self.C_tilde_cache[t], self.o_gates[t]
+            dy = (self.y_probs[t] - target_onehot[t]) * scored[t]  # softmax + CE (Ex1 TODO 16)
+            self.dWy += batch_outer(dy, self.h_states[t + 1])    # (Ex1 TODO 17)
+            self.dby += batch_sum(dy)                            # (Ex1 TODO 17)
+            dh = dy @ self.Wy + dh_next                          # output and step t+1 (Ex1 TODO 18)
+            do, dC = self.hidden_backward(dh, o_t, self.C_states[t + 1])             # (Ex1 TODO 19)
+            dC = dC + dC_next                                    # via h_t and C_{t+1} (Ex1 TODO 20)
+            dC_tilde = dC * i_t                                  # (Ex1 TODO 21)
+            di = dC * C_tilde                                    # (Ex1 TODO 22)
+            df = dC * self.C_states[t]                           # (Ex1 TODO 23)
+            dC_next = dC * f_t                   # f_t near 1 keeps the gradient (Ex1 TODO 24)
+            dconcat = self.gates_backward(concat, (f_t, i_t, C_tilde, o_t), (df, di, dC_tilde, do))
+            dh_next = dconcat[..., :self.hidden_size]            # h_prev's part (Ex1 TODO 26)
+        if self.clip_value is not None:                          # tames exploding gradients
+            for name in self.PARAM_NAMES:
+                grad = getattr(self, "d" + name)
+                np.clip(grad, -self.clip_value, self.clip_value, out=grad)   # (Ex1 TODO 27)
+        return dh_next, dC_next
+
+    def update_weights(self, learning_rate):
+        """One Adagrad step for every parameter, the course reference's update (the stub's comment
+        says SGD): memory += d ** 2; param -= learning_rate * d / sqrt(memory + 1e-8), so a weight
+        whose gradients have been large takes smaller steps from then on."""
+        learning_rate = check_float("learning_rate", learning_rate)
+        if not hasattr(self, "dWf"):
+            raise RuntimeError("update_weights: call forward and backward first")
+        for name in self.PARAM_NAMES:
+            param, grad, memory = getattr(self, name), getattr(self, "d" + name), self.memory[name]
+            memory += grad * grad                                            # (Ex1 TODO 28)
+            param -= learning_rate * grad / np.sqrt(memory + 1e-8)           # (Ex1 TODO 28)
+
+    def sample(self, h, C, seed_idx, n, temperature=1.0, rng=None):
+        """n ids generated from (H,) states h, C and the input id seed_idx, each fed back as the
+        next input. temperature > 0 divides the logits (below 1 is greedier); rng defaults to the
+        model's. Returns a list of n ints in [0, V). Needs input_size == output_size."""
+        temperature, n = check_float("temperature", temperature), check_int("n", n, low=0)
+        if self.input_size != self.output_size:
+            raise ValueError(f"sample: needs input_size == output_size, got {self.input_size} "
+                             f"and {self.output_size}")
+        check_ids("seed_idx", [seed_idx], self.input_size)
+        h, C = check_state("h", h, (self.hidden_size,)), check_state("C", C, (self.hidden_size,))
+        rng = self.rng if rng is None else rng
+        ids = [seed_idx]
+        for _ in range(n):
+            x_t = np.eye(self.input_size)[ids[-1]]
+            f_t, i_t, C_tilde, o_t = self.gates(np.concatenate([h, x_t]))
+            C = f_t * C + i_t * C_tilde
+            h = self.hidden(o_t, C)
+            p = np.exp(log_softmax((self.Wy @ h + self.by) / temperature))
+            ids.append(int(rng.choice(self.output_size, p=p)))
+        return ids[1:]
+
+# ---- Training ------------------------------------------------------------------------------
+def train(model, data_ids, iterations, seq_length, learning_rate, batch_size=1, heldout_ids=None,
+          log_every=0, id_to_char=None, temperature=TEMPERATURE, log=print):
+    """Truncated BPTT with Adagrad on batch_size streams of data_ids (N,), seq_length ids a window,
+    h and C carried across windows. heldout_ids are scored every log_every iterations and at the
+    end, and the weights with the lowest held-out loss kept; id_to_char (V characters) adds samples
+    to the progress lines. Returns {'loss_per_char', 'smooth_loss': (iterations,) nats/char;
+    'heldout': [(iteration, loss)]; 'seconds'}; TrainingDiverged if a loss becomes NaN or inf."""
+    iterations, T, B, learning_rate, temperature = check_training(
+        iterations, seq_length, batch_size, learning_rate, temperature)
+    log_every = check_int("log_every", log_every, low=0)
+    data_ids = check_ids("data_ids", data_ids, model.input_size)
+    if len(data_ids) < B * T + 1:
+        raise ValueError(f"data_ids: expected batch_size * seq_length + 1 = {B * T + 1} ids or "
+                         f"more, got {len(data_ids)}")
+    if heldout_ids is not None and len(check_ids("heldout_ids", heldout_ids, model.input_size)) < 2:
+        raise ValueError(f"heldout_ids: expected at least 2 ids, got {len(heldout_ids)}")
+    if id_to_char is not None and len(id_to_char) != model.output_size:
+        raise ValueError(f"id_to_char: expected {model.output_size} characters, "
+                         f"got {len(id_to_char)}")
+    L = (len(data_ids) - 1) // B                                 # characters per stream
+    inputs = data_ids[:B * L].reshape(B, L).T                    # (L, B): column b is stream b
+    targets = data_ids[1:B * L + 1].reshape(B, L).T              # the character after each one
+    losses, smooth, pos = np.empty(iterations), np.empty(iterations), L
+    running = math.log(model.output_size)                        # a uniform guess, per character
+    heldout, best, seconds = [], (math.inf, {}), 0.0
+    with np.errstate(over="ignore", invalid="ignore"):           # a blow-up shows as a NaN loss
+        for n in range(iterations):
+            start = time.perf_counter()
+            if pos + T > L:                                      # the streams ran out: start again
+                pos, h, C = 0, np.zeros((B, model.hidden_size)), np.zeros((B, model.hidden_size))
+            losses[n] = model.forward(inputs[pos:pos + T], targets[pos:pos + T], h, C) / (T * B)
+            check_finite_loss(losses[n], "training", n + 1, learning_rate)
+            model.backward()
+            model.update_weights(learning_rate)
+            h, C, pos = model.h_states[-1], model.C_states[-1], pos + T
+            smooth[n] = running = 0.9 * running + 0.1 * losses[n]
+            seconds += time.perf_counter() - start
+            if not ((log_every and (n + 1) % log_every == 0) or n + 1 == iterations):
+                continue
+            line = f"iter {n + 1}/{iterations}  loss/char {running:.2f}"
+            if heldout_ids is not None:
+                heldout.append((n + 1, evaluate(model, heldout_ids)))
+                check_finite_loss(heldout[-1][1], "held-out", n + 1, learning_rate)
+                line += f"  held-out {heldout[-1][1]:.2f}"
+                if heldout[-1][1] < best[0]:
+                    best = heldout[-1][1], {p: getattr(model, p).copy() for p in model.PARAM_NAMES}
+            if log_every:
+                eta = format_eta(seconds / (n + 1) * (iterations - n - 1))
+                log(f"{line}  {(n + 1) * T * B / seconds / 1000:.1f}k chars/s  eta {eta}")
+                if id_to_char is not None:
+                    ids = model.sample(h[0], C[0], int(targets[pos - 1, 0]), SAMPLE_LENGTH,
+                                       temperature)
+                    log("    | " + "".join(id_to_char[k] for k in ids).replace("\n", "\n    | "))
+    for name, value in best[1].items():
+        getattr(model, name)[...] = value
+    return {"loss_per_char": losses, "smooth_loss": smooth, "heldout": heldout, "seconds": seconds}
+
+def test_lstm(iterations=100, hidden_size=10, learning_rate=0.01, seed=SEED, log=print):
+    """The stub's sanity run: "hellohellohello" in windows of 5 characters, h and C carried over, as
+    its driver does. Returns {'losses': (iterations,) nats/char, 'sample': 'h' + 14 sampled}."""
+    chars = ["e", "h", "l", "o"]
+    lstm = LSTMFromScratch(len(chars), hidden_size, len(chars), seed=seed)
+    ids = [chars.index(ch) for ch in "hellohellohello"]
+    history = train(lstm, ids, iterations, seq_length=5, learning_rate=learning_rate, log=None)
+    zeros, losses = np.zeros(hidden_size), history["loss_per_char"]
+    sample = "h" + "".join(chars[k] for k in lstm.sample(zeros, zeros, chars.index("h"), 14, 0.5))
+    if log:
+        log(f"hello check: loss/char {losses[0]:.3f} -> {losses[-1]:.4f} (uniform guess ln 4 = "
+            f"{math.log(4):.3f}) in {iterations} iterations; sample {sample!r}")
+    return {"losses": losses, "sample": sample}
+
+# ---- The demo: gradient check, hello check, a language model with held-out text ----------
+def run_demo(text=None, iterations=ITERATIONS, hidden_size=HIDDEN_SIZE, seq_length=SEQ_LENGTH,
+             batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE, temperature=TEMPERATURE,
+             seed=SEED, text_name="the built-in text", log=print):
+    """A gradient check, the hello check, then a character-level language model on `text` (None:
+    the built-in text), its last 10% held out; every argument checked first. Returns the results."""
+    text = check_text("text", DEFAULT_CORPUS if text is None else text)
+    chars = sorted(set(text))
+    split, V = len(text) - int(len(text) * HELDOUT_FRACTION), len(chars)
+    model = LSTMFromScratch(V, hidden_size, V, seed=seed)       # checks hidden_size and seed
+    iterations, seq_length, batch_size, learning_rate, temperature = check_training(
+        iterations, seq_length, batch_size, learning_rate, temperature, max_chars=split - 1)
+    worst = report_gradient_check(seed, log)                     # below the Tooling line
+    hello = test_lstm(iterations=300, learning_rate=0.1, seed=seed, log=log)
+    ids = np.searchsorted(chars, list(text))                     # chars is sorted: each one's index
+    log(f"\ntraining on {split} characters of {text_name} ({len(text) - split} held out), {V} "
+        f"distinct; H={hidden_size}, T={seq_length}, batch {batch_size}, Adagrad lr "
+        f"{learning_rate}, {iterations} iterations; the first loss should be near ln {V} = "
+        f"{math.log(V):.2f} nats/char")
+    history = train(model, ids[:split], iterations, seq_length, learning_rate, batch_size,
+                    heldout_ids=ids[split:], log_every=max(1, iterations // 10), id_to_char=chars,
+                    temperature=temperature, log=log)
+    zeros = np.zeros(hidden_size)
+    generated = model.sample(zeros, zeros, ids[0], 1999, temperature, np.random.default_rng(seed))
+    sample = text[0] + "".join(chars[k] for k in generated)     # 2,000 characters
+    best_at, best = min(history["heldout"], key=lambda pair: pair[1])
+    return {"gradcheck_error": worst, "hello": hello, "history": history, "V": V,
+            "hidden_size": hidden_size, "text_name": text_name, "best_at": best_at,
+            "best_heldout": best, "final_heldout": history["heldout"][-1][1], "sample": sample,
+            "real_words": real_word_share(sample, text)}
+
+# ---- Printing and plotting -----------------------------------------------------------------
+def print_summary(r, figure):
+    """Print the end-of-run summary from `run_demo`'s dict."""
+    h, n, (share, words) = r["history"], len(r["history"]["loss_per_char"]), r["real_words"]
+    rose = r["final_heldout"] > 1.05 * r["best_heldout"]
+    print(f"\nsummary\n  training loss/char {h['loss_per_char'][0]:.2f} -> "
+          f"{h['smooth_loss'][-1]:.2f} (moving average; a uniform guess scores "
+          f"{math.log(r['V']):.2f})")
+    print(f"  held-out loss/char: lowest {r['best_heldout']:.2f} at iteration {r['best_at']} "
+          f"(these weights are kept), {r['final_heldout']:.2f} at {n}"
+          + (": it rose, the model memorising its text" if rose else ""))
+    print(f"  {n} iterations in {h['seconds']:.1f} s ({1000 * h['seconds'] / n:.1f} ms each); real "
+          f"words (3+ letters, found in the text) in a {len(r['sample'])}-character sample: "
+          f"{share:.0%} of {words}")
+    print(f"  sample: {r['sample'][:300]!r}\n  figure: {figure}")
+
+def plot_loss_curve(r, path):
+    """Save the training curve, the uniform-guess line and the held-out loss as a PNG at `path`."""
+    h, V = r["history"], r["V"]
+    fig, ax = plt.subplots(figsize=(8, 5))
+    steps = np.arange(1, len(h["loss_per_char"]) + 1)
+    ax.plot(steps, h["loss_per_char"], color="tab:blue", alpha=0.25, lw=0.8, label="training loss")
+    ax.plot(steps, h["smooth_loss"], color="tab:blue", lw=2, label="training, moving average")
+    ax.axhline(math.log(V), color="gray", ls="--", lw=1, label=f"uniform guess, ln {V}")
+    ax.plot(*zip(*h["heldout"]), "o-", color="tab:red", lw=1.5, ms=4, label="held-out (last 10%)")
+    ax.plot(r["best_at"], r["best_heldout"], "*", color="black", ms=14, label="weights kept")
+    ax.set(xlabel="training iteration", ylabel="loss (nats per character)",
+           ylim=(0, 1.15 * math.log(V)), title=f"Exercise 1: LSTM (H={r['hidden_size']}) on "
+           f"{r['text_name']}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8.5, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+def main(argv=None):
+    """Check every flag, then grade --check FILE or run the demo. Returns the exit code, 0-2."""
+    try:
+        args = parse_args(argv)
+        if args.check:
+            return print_check(check_attempt(args.check, args.seed), args.check)
+        results = run_demo(args.text, args.iterations, args.hidden_size, args.seq_length,
+                           args.batch_size, args.learning_rate, args.temperature, args.seed,
+                           args.text_name)
+        plot_loss_curve(results, args.figure)
+        print_summary(results, args.figure)
+    except (ValueError, CheckSetupError) as err:                 # bad input: one line, exit code 2
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2
+    except TrainingDiverged as err:
+        print(f"{PROG}: {err}", file=sys.stderr)
+        return 1
+    if args.show:
+        plt.show()
+    return 0
+
+# ---- Tooling: nothing below this line is part of the exercise ----
+import argparse
+import contextlib
+import importlib.util
+import io
+import os
+import re
+import signal
+import tempfile
+import threading
+import traceback
+import warnings
+
+PROG = os.path.basename(__file__)
+QUICK_ITERATIONS = 200
+OUTDIR = "outputs"
+MAX_SIZE = 4096            # the largest --hidden-size and --batch-size accepted
+MIN_TEXT_CHARS = 500       # the shortest text: 16 streams of 25 characters, and a held-out part
+
+
+# ---- Argument checks, and the batch helpers the class uses (Exercises 2-4 carry them too) ---------
 def check_int(name, value, low=1, high=10 ** 9):
     """`value` if it is an integer in [low, high]; otherwise ValueError naming `name`."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
@@ -110,198 +453,66 @@ def check_state(name, state, shape):
                          + ("" if arr.shape != shape else " with NaN or inf"))
     return arr
 
-# ---- The model -------------------------------------------------------------------------------------
-class LSTMFromScratch:
-    """A one-layer LSTM with a softmax output layer, trained by BPTT and Adagrad.
+def batch_outer(a, b):
+    """Sum over the batch of a b^T: (..., m), (..., n) -> (m, n); np.outer(a, b) for (m,), (n,)."""
+    return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])
 
-    input_size D (inputs are one-hot ids), hidden_size H, output_size V; seed: for the initial weights
-    and `sample`; clip_value: `backward` clips each gradient entry to [-clip_value, clip_value] (None:
-    no clipping, as a gradient check needs); forget_bias: the starting value of bf.
-    Exercises 2-4 carry this class unchanged; Exercise 3 builds its gate ablations by overriding the
-    mirror pairs `gates`/`gates_backward` and `hidden`/`hidden_backward`.
-    """
+def batch_sum(a):
+    """Sum over the batch axis, if there is one: (..., m) -> (m,)."""
+    return a.reshape(-1, a.shape[-1]).sum(axis=0)
 
-    PARAM_NAMES = ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo", "Wy", "by")
-    sigmoid = staticmethod(sigmoid)      # the course's stub defines sigmoid as a method
+def check_training(iterations, seq_length, batch_size, learning_rate, temperature, max_chars=None):
+    """The training settings `train` and `run_demo` share, each checked by name; seq_length at most
+    max_chars // batch_size when the text allows only that. Returns them in this order."""
+    batch_size = check_int("batch_size", batch_size)
+    high = 10 ** 9 if max_chars is None else max(1, max_chars // batch_size)
+    return (check_int("iterations", iterations), check_int("seq_length", seq_length, high=high),
+            batch_size, check_float("learning_rate", learning_rate),
+            check_float("temperature", temperature))
 
-    def __init__(self, input_size, hidden_size, output_size, seed=SEED, clip_value=CLIP_VALUE,
-                 forget_bias=1.0):
-        D, H, V = (check_int(name, value) for name, value in
-                   (("input_size", input_size), ("hidden_size", hidden_size), ("output_size", output_size)))
-        gib = (4 * H * (H + D) + V * H) * 8 / 2 ** 30           # float64 weights
-        if gib > 2:                                              # far beyond anything this pack trains
-            raise ValueError(f"hidden_size: expected at most 2 GiB of weights, got {gib:,.0f} GiB with "
-                             f"hidden_size {H}, input_size {D} and output_size {V}")
-        self.clip_value = None if clip_value is None else check_float("clip_value", clip_value)
-        forget_bias = check_float("forget_bias", forget_bias, low=-math.inf)
-        self.input_size, self.hidden_size, self.output_size = D, H, V
-        self.rng = np.random.default_rng(seed)
-        # Gate weights ~ N(0, 1/(H+D)), so every pre-activation starts with a variance near 1.
-        scale = 1.0 / np.sqrt(H + D)
-        self.Wf = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 1)
-        self.bf = np.full(H, forget_bias)                        # remember by default (Ex1 TODO 1)
-        self.Wi = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 2)
-        self.bi = np.zeros(H)                                    # (Ex1 TODO 2)
-        self.Wc = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 3)
-        self.bc = np.zeros(H)                                    # (Ex1 TODO 3)
-        self.Wo = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 4)
-        self.bo = np.zeros(H)                                    # (Ex1 TODO 4)
-        # A small output layer makes the first prediction nearly uniform: the loss starts near T ln V.
-        self.Wy = self.rng.normal(0.0, 0.01, (V, H))             # (Ex1 TODO 5)
-        self.by = np.zeros(V)                                    # (Ex1 TODO 5)
-        # Adagrad's memory: the running sum of each parameter's squared gradients.
-        self.memory = {name: np.zeros_like(getattr(self, name)) for name in self.PARAM_NAMES}
+def check_text(name, text):
+    """`text` if it is a str of MIN_TEXT_CHARS characters or more; otherwise ValueError naming `name`."""
+    if not isinstance(text, str) or len(text) < MIN_TEXT_CHARS:
+        got = f"{len(text):,} characters" if isinstance(text, str) else type(text).__name__
+        raise ValueError(f"{name}: expected a text of at least {MIN_TEXT_CHARS} characters, got {got}")
+    return text
 
-    def gates(self, concat):
-        """The four gate equations. concat: (..., H+D). Returns f_t, i_t, C_tilde, o_t, each (..., H)."""
-        f_t = self.sigmoid(concat @ self.Wf.T + self.bf)         # forget gate (Ex1 TODO 7)
-        i_t = self.sigmoid(concat @ self.Wi.T + self.bi)         # input gate (Ex1 TODO 8)
-        C_tilde = np.tanh(concat @ self.Wc.T + self.bc)          # candidate values (Ex1 TODO 9)
-        o_t = self.sigmoid(concat @ self.Wo.T + self.bo)         # output gate (Ex1 TODO 11)
-        return f_t, i_t, C_tilde, o_t
+class TrainingDiverged(RuntimeError):
+    """The loss stopped being finite; the message says what to try."""
 
-    def gates_backward(self, concat, gates, dgates):
-        """Mirror of `gates`. dgates = (df, di, dC_tilde, do), d loss / d each gate's value.
-        Adds this step's share to dWf ... dbo and returns d loss / d concat, (..., H+D)."""
-        f_t, i_t, C_tilde, o_t = gates
-        df, di, dC_tilde, do = dgates
-        # Back through the nonlinearities first: sigmoid' = s (1 - s), tanh' = 1 - tanh^2. Biases
-        # take these pre-activation gradients dz, just as the weights do.
-        dzf = df * f_t * (1.0 - f_t)
-        dzi = di * i_t * (1.0 - i_t)
-        dzc = dC_tilde * (1.0 - C_tilde ** 2)
-        dzo = do * o_t * (1.0 - o_t)
-        self.dWf += batch_outer(dzf, concat)                     # (Ex1 TODO 25)
-        self.dbf += batch_sum(dzf)
-        self.dWi += batch_outer(dzi, concat)                     # (Ex1 TODO 25)
-        self.dbi += batch_sum(dzi)
-        self.dWc += batch_outer(dzc, concat)                     # (Ex1 TODO 25)
-        self.dbc += batch_sum(dzc)
-        self.dWo += batch_outer(dzo, concat)                     # (Ex1 TODO 25)
-        self.dbo += batch_sum(dzo)
-        return dzf @ self.Wf + dzi @ self.Wi + dzc @ self.Wc + dzo @ self.Wo   # (Ex1 TODO 26)
 
-    def hidden(self, o_t, C_t):
-        """h_t = o_t * tanh(C_t): the output gate picks what part of the squashed cell to show."""
-        return o_t * np.tanh(C_t)                                # (Ex1 TODO 12)
+def check_finite_loss(loss, which, n, learning_rate):
+    """TrainingDiverged, with advice, if the `which` loss at iteration n is NaN or inf."""
+    if not np.isfinite(loss):
+        raise TrainingDiverged(f"the {which} loss became {loss} at iteration {n}; try a smaller "
+                               f"learning rate (now {learning_rate})")
 
-    def hidden_backward(self, dh, o_t, C_t):
-        """Mirror of `hidden`: (d loss / d o_t, the part of d loss / d C_t that comes through h_t)."""
-        tanh_C = np.tanh(C_t)
-        return dh * tanh_C, dh * o_t * (1.0 - tanh_C ** 2)       # do (Ex1 TODO 19), dC via h_t (Ex1 TODO 20)
+def format_eta(seconds):
+    """Seconds -> 'm:ss'."""
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
-    def forward(self, inputs, targets, h_prev, C_prev):
-        """Run the LSTM over a sequence; return the loss, -sum of ln y_t[target_t] in nats.
 
-        inputs: ids in [0, D), (T,) for one sequence or (T, B) for a batch; targets: ids in [0, V)
-        shaped like inputs, -1 for a step that is not scored; h_prev, C_prev: (H,) or (B, H) states.
-        Keeps for `backward` (a batch adds a B axis after the first): inputs_cache (T, D), one-hot
-        x_t; targets (T,); h_states, C_states (T+1, H) with [0] the given states and [t+1] = h_t, C_t;
-        f_gates, i_gates, C_tilde_cache, o_gates (T, H); y_probs (T, V). Raises ValueError on bad
-        input, before changing anything.
-        """
-        inputs = check_ids("inputs", inputs, self.input_size)
-        targets = check_ids("targets", targets, self.output_size, allow_skip=True)
-        if targets.shape != inputs.shape:
-            raise ValueError(f"targets: expected the shape of inputs {inputs.shape}, got {targets.shape}")
-        state_shape = inputs.shape[1:] + (self.hidden_size,)              # (H,) or (B, H)
-        h_prev = check_state("h_prev", h_prev, state_shape)
-        C_prev = check_state("C_prev", C_prev, state_shape)
-        T = len(inputs)
-        self.inputs_cache = np.eye(self.input_size)[inputs]              # one-hot x_t
-        self.targets = targets
-        self.h_states, self.C_states = np.empty((T + 1,) + state_shape), np.empty((T + 1,) + state_shape)
-        self.h_states[0], self.C_states[0] = h_prev, C_prev
-        self.f_gates, self.i_gates, self.C_tilde_cache, self.o_gates = (np.empty((T,) + state_shape)
-                                                                        for _ in range(4))
-        self.y_probs = np.empty((T,) + inputs.shape[1:] + (self.output_size,))
-        target_onehot = targets[..., None] == np.arange(self.output_size)    # all False where -1
-        loss = 0.0
-        for t in range(T):
-            concat = np.concatenate([self.h_states[t], self.inputs_cache[t]], axis=-1)   # (Ex1 TODO 6)
-            f_t, i_t, C_tilde, o_t = self.gates(concat)
-            C_t = f_t * self.C_states[t] + i_t * C_tilde         # keep some old, write some new (Ex1 TODO 10)
-            h_t = self.hidden(o_t, C_t)
-            logits = h_t @ self.Wy.T + self.by                   # (Ex1 TODO 13)
-            log_y = log_softmax(logits)                          # ln y_t (Ex1 TODO 14)
-            loss -= log_y[target_onehot[t]].sum()                # - ln y_t[target_t] (Ex1 TODO 15)
-            self.f_gates[t], self.i_gates[t], self.C_tilde_cache[t], self.o_gates[t] = f_t, i_t, C_tilde, o_t
-            self.C_states[t + 1], self.h_states[t + 1] = C_t, h_t
-            self.y_probs[t] = np.exp(log_y)                      # y_t = softmax(logits) (Ex1 TODO 14)
-        return float(loss)
+# ---- What the demo measures besides training: held-out loss, real words in a sample ---------------
+def evaluate(model, data_ids):
+    """Nats per character predicting data_ids[1:] from data_ids[:-1] ((N,), N >= 2), no update."""
+    zeros = np.zeros(model.hidden_size)
+    return model.forward(data_ids[:-1], data_ids[1:], zeros, zeros) / (len(data_ids) - 1)
 
-    def backward(self):
-        """BPTT through the last `forward`: its steps in reverse, each name with a d in front.
-        Sets dWf, dbf, ..., dWy, dby, clipped to [-clip_value, clip_value]. Returns (dh_next, dC_next),
-        d loss / d h_prev and d loss / d C_prev, shaped like the states given to forward, unclipped."""
-        if not hasattr(self, "y_probs"):
-            raise RuntimeError("backward: call forward(inputs, targets, h_prev, C_prev) first")
-        for name in self.PARAM_NAMES:
-            setattr(self, "d" + name, np.zeros_like(getattr(self, name)))
-        target_onehot = self.targets[..., None] == np.arange(self.output_size)
-        scored = (self.targets >= 0)[..., None]
-        dh_next, dC_next = np.zeros_like(self.h_states[0]), np.zeros_like(self.C_states[0])  # from step t+1
-        for t in reversed(range(len(self.targets))):
-            concat = np.concatenate([self.h_states[t], self.inputs_cache[t]], axis=-1)
-            gate_values = f_t, i_t, C_tilde, o_t = (self.f_gates[t], self.i_gates[t], self.C_tilde_cache[t],
-                                                    self.o_gates[t])
-            dy = (self.y_probs[t] - target_onehot[t]) * scored[t]   # softmax + cross-entropy (Ex1 TODO 16)
-            self.dWy += batch_outer(dy, self.h_states[t + 1])    # (Ex1 TODO 17)
-            self.dby += batch_sum(dy)                            # (Ex1 TODO 17)
-            dh = dy @ self.Wy + dh_next                          # from the output and from t+1 (Ex1 TODO 18)
-            do, dC = self.hidden_backward(dh, o_t, self.C_states[t + 1])                 # (Ex1 TODO 19)
-            dC = dC + dC_next                                    # from h_t and from C_{t+1} (Ex1 TODO 20)
-            dC_tilde = dC * i_t                           # C_t = f_t*C_prev + i_t*C_tilde (Ex1 TODO 21)
-            di = dC * C_tilde                                    # (Ex1 TODO 22)
-            df = dC * self.C_states[t]                           # (Ex1 TODO 23)
-            dC_next = dC * f_t      # the cell's own path back in time: f_t near 1 keeps it (Ex1 TODO 24)
-            dconcat = self.gates_backward(concat, gate_values, (df, di, dC_tilde, do))    # (Ex1 TODO 25)
-            dh_next = dconcat[..., :self.hidden_size]            # concat = [h_prev, x_t] (Ex1 TODO 26)
-        if self.clip_value is not None:                          # tames exploding gradients
-            for name in self.PARAM_NAMES:
-                grad = getattr(self, "d" + name)
-                np.clip(grad, -self.clip_value, self.clip_value, out=grad)   # (Ex1 TODO 27)
-        return dh_next, dC_next
+def real_word_share(sample, corpus):
+    """(share, count): the share of the sample's words of 3+ letters (case-folded) that are words
+    of the corpus, 0.0 when there is none, and how many such words the sample has."""
+    vocabulary = set(re.findall(r"[a-z]+", corpus.lower()))
+    words = [w for w in re.findall(r"[a-z]+", sample.lower()) if len(w) >= 3]
+    return (sum(w in vocabulary for w in words) / len(words) if words else 0.0), len(words)
 
-    def update_weights(self, learning_rate):
-        """One Adagrad step for every parameter, the course reference's update (the stub's comment
-        says plain SGD, param -= lr * d):
-            memory += d ** 2;   param -= learning_rate * d / sqrt(memory + 1e-8)
-        so a weight whose gradients have been large takes smaller steps from then on."""
-        learning_rate = check_float("learning_rate", learning_rate)
-        if not hasattr(self, "dWf"):
-            raise RuntimeError("update_weights: call forward and backward first")
-        for name in self.PARAM_NAMES:
-            grad, memory = getattr(self, "d" + name), self.memory[name]
-            memory += grad * grad                                                    # (Ex1 TODO 28)
-            getattr(self, name)[...] -= learning_rate * grad / np.sqrt(memory + 1e-8)   # (Ex1 TODO 28)
 
-    def sample(self, h, C, seed_idx, n, temperature=1.0, rng=None):
-        """n ids generated from (H,) states h, C and the input id seed_idx, each fed back as the next
-        input. temperature > 0 divides the logits (below 1 is greedier); rng defaults to the model's.
-        Returns a list of n ints in [0, V). Needs input_size == output_size."""
-        temperature, n = check_float("temperature", temperature), check_int("n", n, low=0)
-        if self.input_size != self.output_size:
-            raise ValueError(f"sample: needs input_size == output_size, got {self.input_size} and "
-                             f"{self.output_size}")
-        check_ids("seed_idx", [seed_idx], self.input_size)
-        h, C = check_state("h", h, (self.hidden_size,)), check_state("C", C, (self.hidden_size,))
-        rng = self.rng if rng is None else rng
-        ids = [seed_idx]
-        for _ in range(n):
-            f_t, i_t, C_tilde, o_t = self.gates(np.concatenate([h, np.eye(self.input_size)[ids[-1]]]))
-            C = f_t * C + i_t * C_tilde
-            h = self.hidden(o_t, C)
-            p = np.exp(log_softmax((self.Wy @ h + self.by) / temperature))
-            ids.append(int(rng.choice(self.output_size, p=p)))
-        return ids[1:]
-
-# ---- Gradient check --------------------------------------------------------------------------------
+# ---- The demo's gradient check ---------------------------------------------------------------------
 def gradient_check(model, inputs, targets, h_prev, C_prev, eps=1e-5):
-    """Compare `backward` with centred differences (loss(p + eps) - loss(p - eps)) / 2 eps, entry by
-    entry. Returns {name: ||a - n|| / (||a|| + ||n||)}, a analytic, n numerical: per array, since an
-    entry near 1e-9 cannot be resolved by differencing a loss near 10 in float64. A correct backward
-    gives about 1e-9 on `random_gradcheck_case`; a wrong one 1e-3 or more."""
+    """Compare `backward` with centred differences (loss(p + eps) - loss(p - eps)) / 2 eps, entry
+    by entry. Returns {name: ||a - n|| / (||a|| + ||n||)}, a analytic, n numerical: per array, since
+    an entry near 1e-9 cannot be resolved by differencing a loss near 10 in float64. A correct
+    backward gives about 1e-9 on `random_gradcheck_case`; a wrong one 1e-3 or more."""
     eps = check_float("eps", eps)
     saved_clip, model.clip_value = model.clip_value, None        # clipping would change the gradient
     try:
@@ -325,8 +536,8 @@ def gradient_check(model, inputs, targets, h_prev, C_prev, eps=1e-5):
         model.clip_value = saved_clip
 
 def random_gradcheck_case(seed, D=5, H=4, V=6, T=6, batch_size=None):
-    """(model, inputs, targets, h_prev, C_prev): every parameter drawn from N(0, 0.5^2), so that gates
-    are not saturated and gradients are of order 0.1, with random ids and states."""
+    """(model, inputs, targets, h_prev, C_prev): every parameter drawn from N(0, 0.5^2), so that
+    gates are not saturated and gradients are of order 0.1, with random ids and states."""
     rng = np.random.default_rng(seed)
     model = LSTMFromScratch(D, H, V, seed=seed)
     for name in model.PARAM_NAMES:
@@ -335,160 +546,260 @@ def random_gradcheck_case(seed, D=5, H=4, V=6, T=6, batch_size=None):
     return (model, rng.integers(0, D, (T,) + batch), rng.integers(0, V, (T,) + batch),
             rng.normal(0, 0.5, batch + (H,)), rng.normal(0, 0.5, batch + (H,)))
 
-# ---- Training --------------------------------------------------------------------------------------
-class TrainingDiverged(RuntimeError):
-    """The loss stopped being finite; the message says what to try."""
 
-def format_eta(seconds):
-    """Seconds -> 'm:ss'."""
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-def train(model, data_ids, iterations, seq_length, learning_rate, batch_size=1, heldout_ids=None,
-          log_every=0, id_to_char=None, temperature=TEMPERATURE, log=print):
-    """Truncated BPTT with Adagrad on data_ids (N,) cut into batch_size equal streams, one per batch row.
-    Each iteration reads the next seq_length characters of every stream, carrying h and C from window to
-    window (the gradient stops at the window edge); all restart from zero states when they run out.
-    heldout_ids (M >= 2 ids) are scored every log_every iterations and after the last, and the weights
-    with the lowest held-out loss are restored at the end (early stopping). Returns {'loss_per_char',
-    'smooth_loss': (iterations,) nats per character; 'heldout': [(iteration, loss per character)];
-    'seconds' in training steps}. Raises TrainingDiverged if a loss becomes NaN or inf."""
-    iterations, T, B = (check_int(name, value) for name, value in
-                        (("iterations", iterations), ("seq_length", seq_length), ("batch_size", batch_size)))
-    learning_rate = check_float("learning_rate", learning_rate)
-    log_every = check_int("log_every", log_every, low=0)
-    data_ids = check_ids("data_ids", data_ids, model.input_size)
-    if len(data_ids) < B * T + 1:
-        raise ValueError(f"data_ids: expected batch_size * seq_length + 1 = {B * T + 1} ids or more, "
-                         f"got {len(data_ids)}")
-    if heldout_ids is not None and len(check_ids("heldout_ids", heldout_ids, model.input_size)) < 2:
-        raise ValueError(f"heldout_ids: expected at least 2 ids, got {len(heldout_ids)}")
-    L = (len(data_ids) - 1) // B                                 # characters per stream
-    streams_in = data_ids[:B * L].reshape(B, L).T                # (L, B): column b is stream b
-    streams_out = data_ids[1:B * L + 1].reshape(B, L).T          # the character after each one
-    losses, smooth, pos = np.empty(iterations), np.empty(iterations), L
-    running = math.log(model.output_size)                        # a uniform guess, nats per character
-    heldout, best, seconds = [], (math.inf, {}), 0.0
-    with np.errstate(over="ignore", invalid="ignore"):           # a blow-up shows as a non-finite loss
-        for n in range(iterations):
-            start = time.perf_counter()
-            if pos + T > L:                                      # the streams ran out: start again
-                pos, h, C = 0, np.zeros((B, model.hidden_size)), np.zeros((B, model.hidden_size))
-            losses[n] = model.forward(streams_in[pos:pos + T], streams_out[pos:pos + T], h, C) / (T * B)
-            if not np.isfinite(losses[n]):
-                raise TrainingDiverged(f"the training loss became {losses[n]} at iteration {n + 1}; "
-                                       f"try a smaller learning rate (now {learning_rate})")
-            model.backward()
-            model.update_weights(learning_rate)
-            h, C, pos = model.h_states[-1], model.C_states[-1], pos + T
-            smooth[n] = running = 0.9 * running + 0.1 * losses[n]
-            seconds += time.perf_counter() - start
-            if not ((log_every and (n + 1) % log_every == 0) or n + 1 == iterations):
-                continue
-            line = f"iter {n + 1}/{iterations}  loss/char {running:.2f}"
-            if heldout_ids is not None:
-                heldout.append((n + 1, evaluate(model, heldout_ids)))
-                if not np.isfinite(heldout[-1][1]):
-                    raise TrainingDiverged(f"the held-out loss became {heldout[-1][1]} at iteration {n + 1}; "
-                                           f"try a smaller learning rate (now {learning_rate})")
-                line += f"  held-out {heldout[-1][1]:.2f}"
-                if heldout[-1][1] < best[0]:
-                    best = (heldout[-1][1], {p: getattr(model, p).copy() for p in model.PARAM_NAMES})
-            if log_every:
-                log(f"{line}  {(n + 1) * T * B / seconds / 1000:.1f}k chars/s  "
-                    f"eta {format_eta(seconds / (n + 1) * (iterations - n - 1))}")
-                if id_to_char is not None:
-                    ids = model.sample(h[0], C[0], int(streams_out[pos - 1, 0]), SAMPLE_LENGTH, temperature)
-                    log("    | " + "".join(id_to_char[k] for k in ids).replace("\n", "\n    | "))
-    for name, value in best[1].items():
-        getattr(model, name)[...] = value
-    return {"loss_per_char": losses, "smooth_loss": smooth, "heldout": heldout, "seconds": seconds}
-
-def test_lstm(iterations=100, hidden_size=10, learning_rate=0.01, seed=SEED, log=print):
-    """The course's sanity run: learn to continue "hellohellohello" in windows of 5 characters, with h
-    and C carried from window to window, as the stub's driver does (it is `train` with one stream).
-    Returns {'losses': (iterations,) nats per character, 'sample': 'h' and 14 sampled characters}."""
-    chars = ["e", "h", "l", "o"]
-    lstm = LSTMFromScratch(len(chars), hidden_size, len(chars), seed=seed)
-    ids = [chars.index(ch) for ch in "hellohellohello"]
-    history = train(lstm, ids, iterations, seq_length=5, learning_rate=learning_rate, log=None)
-    zeros = np.zeros(hidden_size)
-    sample = "h" + "".join(chars[k] for k in lstm.sample(zeros, zeros, chars.index("h"), 14, 0.5))
-    if log:
-        log(f"hello check: loss/char {history['loss_per_char'][0]:.3f} -> {history['loss_per_char'][-1]:.4f} "
-            f"(uniform guess ln 4 = {math.log(4):.3f}) in {iterations} iterations; sample {sample!r}")
-    return {"losses": history["loss_per_char"], "sample": sample}
-
-# ---- Analysis --------------------------------------------------------------------------------------
-def evaluate(model, data_ids):
-    """Loss in nats per character of predicting data_ids[1:] from data_ids[:-1], read as one sequence
-    from zero states, with no update. data_ids: (N,) ints, N >= 2."""
-    zeros = np.zeros(model.hidden_size)
-    return model.forward(data_ids[:-1], data_ids[1:], zeros, zeros) / (len(data_ids) - 1)
-
-def real_word_share(sample, corpus):
-    """(share, count): the share of the sample's words of 3+ letters (case-folded) that are words of
-    the corpus, 0.0 when there is none, and how many such words the sample has."""
-    vocabulary = set(re.findall(r"[a-z]+", corpus.lower()))
-    words = [w for w in re.findall(r"[a-z]+", sample.lower()) if len(w) >= 3]
-    return (sum(w in vocabulary for w in words) / len(words) if words else 0.0), len(words)
-
-def run_demo(iterations, hidden_size, seq_length, batch_size, learning_rate, temperature, seed, log=print):
-    """A gradient check, the hello check, then a character-level language model on DEFAULT_CORPUS with
-    its last 10% held out. Returns what was measured, for `print_summary` and `plot_loss_curve`."""
+def report_gradient_check(seed, log=print):
+    """The demo's first line: `gradient_check` on `random_gradcheck_case(seed)`. Returns the largest
+    relative error."""
     worst = max(gradient_check(*random_gradcheck_case(seed)).values())
     log(f"gradient check (a random model, T=6, D=5, H=4, V=6): largest relative error {worst:.1e}, "
         f"{'PASS' if worst <= 1e-7 else 'FAIL'} at tolerance 1e-7")
-    hello = test_lstm(iterations=300, learning_rate=0.1, seed=seed, log=log)
-    text, chars = DEFAULT_CORPUS, sorted(set(DEFAULT_CORPUS))
-    ids = np.searchsorted(chars, list(text))                     # chars is sorted: each character's index
-    split, V = len(text) - int(len(text) * HELDOUT_FRACTION), len(chars)
-    model = LSTMFromScratch(V, hidden_size, V, seed=seed)
-    log(f"\ntraining on {split} characters ({len(text) - split} held out), {V} distinct; H={hidden_size}, "
-        f"T={seq_length}, batch {batch_size}, Adagrad lr {learning_rate}, {iterations} iterations; the first "
-        f"loss should be near ln {V} = {math.log(V):.2f} nats/char")
-    history = train(model, ids[:split], iterations, seq_length, learning_rate, batch_size,
-                    heldout_ids=ids[split:], log_every=max(1, iterations // 10), id_to_char=chars,
-                    temperature=temperature, log=log)
-    zeros = np.zeros(hidden_size)                                # 2,000 characters from the text's first
-    sample = text[0] + "".join(chars[k] for k in model.sample(zeros, zeros, ids[0], 1999, temperature,
-                                                              np.random.default_rng(seed)))
-    best_at, best = min(history["heldout"], key=lambda pair: pair[1])
-    return {"gradcheck_error": worst, "hello": hello, "history": history, "V": V, "hidden_size": hidden_size,
-            "best_at": best_at, "best_heldout": best, "final_heldout": history["heldout"][-1][1],
-            "sample": sample, "real_words": real_word_share(sample, text)}
+    return worst
 
-# ---- Printing and plotting -------------------------------------------------------------------------
-def print_summary(r, figure):
-    """Print the end-of-run summary from `run_demo`'s dict."""
-    h, n = r["history"], len(r["history"]["loss_per_char"])
-    rose = ": it rose, the model memorising its text" if r["final_heldout"] > 1.05 * r["best_heldout"] else ""
-    print(f"\nsummary\n  training loss/char {h['loss_per_char'][0]:.2f} -> {h['smooth_loss'][-1]:.2f} "
-          f"(moving average; a uniform guess scores {math.log(r['V']):.2f})")
-    print(f"  held-out loss/char: lowest {r['best_heldout']:.2f} at iteration {r['best_at']} (these weights "
-          f"are kept), {r['final_heldout']:.2f} at {n}{rose}")
-    share, words = r["real_words"]
-    print(f"  {n} iterations in {h['seconds']:.1f} s ({1000 * h['seconds'] / n:.1f} ms each); real words "
-          f"(3+ letters, found in the text) in a {len(r['sample'])}-character sample: {share:.0%} of {words}")
-    print(f"  sample: {r['sample'][:300]!r}\n  figure: {figure}")
 
-def plot_loss_curve(r, path):
-    """Save the training curve, the uniform-guess line and the held-out loss as a PNG at `path`."""
-    h, V = r["history"], r["V"]
-    fig, ax = plt.subplots(figsize=(8, 5))
-    steps = np.arange(1, len(h["loss_per_char"]) + 1)
-    ax.plot(steps, h["loss_per_char"], color="tab:blue", alpha=0.25, lw=0.8, label="training loss per window")
-    ax.plot(steps, h["smooth_loss"], color="tab:blue", lw=2, label="training loss, moving average")
-    ax.axhline(math.log(V), color="gray", ls="--", lw=1, label=f"uniform guess, ln {V} = {math.log(V):.2f}")
-    ax.plot(*zip(*h["heldout"]), "o-", color="tab:red", lw=1.5, ms=4, label="held-out text (last 10%)")
-    ax.plot(r["best_at"], r["best_heldout"], "*", color="black", ms=14, zorder=5, label="weights kept")
-    ax.set(xlabel="training iteration", ylabel="loss (nats per character)", ylim=(0, 1.15 * math.log(V)),
-           title=f"Exercise 1: LSTM (H={r['hidden_size']}) on the built-in text")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8.5, frameon=False)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+# ---- Command line ----------------------------------------------------------------------------------
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line (no usage block) and exits with code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+def prepare_outdir(path, flag="--outdir"):
+    """Create the output folder and prove it writable, before any training; ValueError naming `flag`."""
+    try:
+        if not path:
+            raise OSError("an empty path")
+        os.makedirs(path, exist_ok=True)
+        tempfile.TemporaryFile(dir=path).close()
+    except OSError as err:
+        raise ValueError(f"{flag}: cannot write to {path!r} ({err.strerror or err})") from None
+    return path
+
+def read_text(path):
+    """(text, name) of a UTF-8 text file for --text; ValueError naming --text if it cannot serve."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as err:
+        reason = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else err.strerror or err
+        raise ValueError(f"--text: cannot read {path!r} ({reason})") from None
+    if len(text) < MIN_TEXT_CHARS:
+        raise ValueError(f"--text: expected at least {MIN_TEXT_CHARS} characters, got {len(text):,} "
+                         f"in {path!r}")
+    return text, os.path.basename(path)
+
+def build_parser():
+    p = OneLineErrorParser(prog=PROG, description="Exercise 1: an LSTM from scratch in NumPy, trained "
+                           "as a character-level language model.",
+                           epilog="Prints a gradient check, the hello check, progress lines with samples "
+                           "and a summary; saves ex1_loss_curve.png under --outdir.")
+    p.add_argument("--seed", type=int, default=SEED, help="an integer >= 0: seeds the initial weights "
+                   "and sampling (default 0)")
+    p.add_argument("--iterations", type=int, help=f"training iterations (default {ITERATIONS})")
+    p.add_argument("--quick", action="store_true", help=f"a short run ({QUICK_ITERATIONS} iterations)")
+    p.add_argument("--text", metavar="FILE", help=f"train on your own UTF-8 text (at least "
+                   f"{MIN_TEXT_CHARS} characters; its last 10%% is held out), e.g. the course's "
+                   "data/input.txt; default: a built-in English text")
+    p.add_argument("--hidden-size", type=int, default=HIDDEN_SIZE, help="hidden units (default %(default)s)")
+    p.add_argument("--seq-length", type=int, default=SEQ_LENGTH, help="window length T (default %(default)s)")
+    p.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="text streams (default %(default)s)")
+    p.add_argument("--learning-rate", type=float, default=LEARNING_RATE, help="Adagrad step (default 0.1)")
+    p.add_argument("--temperature", type=float, default=TEMPERATURE, help="for samples (default %(default)s)")
+    p.add_argument("--outdir", default=OUTDIR, help="where the figure is saved (default %(default)s)")
+    p.add_argument("--check", metavar="FILE", help="grade the LSTMFromScratch in your exercise file, "
+                   "TODO by TODO")
+    p.add_argument("--show", action="store_true", help="also open the figure in a window")
+    return p
+
+def parse_args(argv=None):
+    """The flags, each checked before any work (ValueError naming the flag), with the text read:
+    a namespace with check, seed, text, text_name, iterations, hidden_size, seq_length, batch_size,
+    learning_rate, temperature, figure (the PNG's path) and show."""
+    args = build_parser().parse_args(argv)
+    args.seed = check_int("--seed", args.seed, low=0)
+    if not args.show:
+        plt.switch_backend("Agg")                                # headless unless --show
+    if args.check:
+        return args
+    args.text, args.text_name = read_text(args.text) if args.text else (None, "the built-in text")
+    train_chars = len(args.text or DEFAULT_CORPUS) - int(len(args.text or DEFAULT_CORPUS) * HELDOUT_FRACTION)
+    args.hidden_size = check_int("--hidden-size", args.hidden_size, high=MAX_SIZE)
+    args.batch_size = check_int("--batch-size", args.batch_size, high=MAX_SIZE)
+    args.seq_length = check_int("--seq-length", args.seq_length,
+                                high=max(1, (train_chars - 1) // args.batch_size))
+    iterations = (QUICK_ITERATIONS if args.quick else ITERATIONS) if args.iterations is None \
+        else args.iterations
+    args.iterations = check_int("--iterations", iterations, high=10 ** 6)
+    args.learning_rate = check_float("--learning-rate", args.learning_rate)
+    args.temperature = check_float("--temperature", args.temperature)
+    args.figure = os.path.join(prepare_outdir(args.outdir), "ex1_loss_curve.png")
+    return args
+
+
+# ---- --check: the learner's file, imported as they run it, and the checklist --------------------
+# (The same code in every script of the pack; tests/test_pack_consistency.py keeps them equal.)
+class CheckSetupError(Exception):
+    """--check cannot begin (a missing file, a missing course module): one line, exit code 2."""
+
+
+def read_attempt(path):
+    """The absolute path and source lines of a learner's file; CheckSetupError if it is missing, a
+    folder, not a .py file, not UTF-8 or empty."""
+    if not isinstance(path, str) or not path:
+        raise CheckSetupError(f"--check: expected the path of your .py file, got {path!r}")
+    full = os.path.abspath(path)
+    if os.path.isdir(full):
+        raise CheckSetupError(f"--check: {path!r} is a folder; give the .py file inside it")
+    if not os.path.isfile(full):
+        raise CheckSetupError(f"--check: no file {path!r} (from {os.getcwd()})")
+    if not full.endswith(".py"):
+        raise CheckSetupError(f"--check: expected a Python file ending in .py, got {path!r}")
+    try:
+        with open(full, encoding="utf-8") as handle:
+            source = handle.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise CheckSetupError(f"--check: cannot read {path!r} as UTF-8 text "
+                              f"({err.__class__.__name__})") from None
+    if not source.strip():
+        raise CheckSetupError(f"--check: {path!r} is empty")
+    return full, source.splitlines()
+
+
+@contextlib.contextmanager
+def in_folder(folder, seconds=None):
+    """Run a block as if from `folder`: it is the working directory and first on sys.path, learner
+    output and warnings are silenced, and a block running over `seconds` raises TimeoutError.
+    Everything is restored afterwards, whatever the block raised."""
+    old_cwd, old_path = os.getcwd(), list(sys.path)
+    timer = seconds and hasattr(signal, "SIGALRM") \
+        and threading.current_thread() is threading.main_thread()
+    if timer:
+        def on_alarm(signum, frame):
+            raise TimeoutError(f"still running after {seconds:g} s")
+        old_handler = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        os.chdir(folder)
+        sys.path.insert(0, folder)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        if timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old_handler)
+        os.chdir(old_cwd)
+        sys.path[:] = old_path
+
+
+class Checklist:
+    """A learner's file and the rows of its checklist.
+
+    rows: (todo, what, ok, detail, hint); ok is True, False, or None for an item that could not be
+    compared (detail says why). stub_errors: (regex, hint) pairs for errors that come from a line
+    the course's exercise file wrote itself; the hint says so and how to change the line."""
+
+    def __init__(self, path, stub_errors=(), seconds=60):
+        self.path, self.source = read_attempt(path)
+        self.folder = os.path.dirname(self.path)
+        self.stub_errors, self.seconds, self.rows, self.module = stub_errors, seconds, [], None
+
+    def add(self, todo, what, ok, detail="", hint=""):
+        self.rows.append((str(todo), str(what), ok, str(detail), str(hint)))
+        return ok
+
+    def todo_at(self, line, default):
+        """The TODO number in the nearest comment at or above `line` of the learner's file."""
+        todos = re.findall(r"TODO\s*(\d+)", "\n".join(self.source[:line]))
+        return todos[-1] if todos else default
+
+    def failed(self, todo, what, err):
+        """A FAIL row for an error raised by the learner's code, at the TODO above its line."""
+        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == self.path]
+        line = frames[-1].lineno if frames else None
+        text = f"{err.__class__.__name__}: {err}".strip().splitlines()[0][:160]
+        hint = next((h for pattern, h in self.stub_errors if re.search(pattern, text)), None)
+        if hint is None:
+            hint = ("your code raised this error at that line" if line else
+                    "raised outside your file, by what your code passed it")
+        if isinstance(err, TimeoutError):
+            hint = "a loop that never ends, or far more work than the check gives it"
+        elif isinstance(err, SystemExit):
+            text = f"SystemExit({err.code!r})"
+            hint = "your code called sys.exit() (or quit()); --check needs it to return"
+        self.add(self.todo_at(line, todo) if line else todo, what, False,
+                 (f"line {line}: " if line else "") + text, hint)
+
+    def call(self, todo, what, fn, *args, **kwargs):
+        """(fn(*args, **kwargs), True), run from the learner's folder; (None, False) after adding a
+        FAIL row if it raised anything, SystemExit and KeyboardInterrupt included."""
+        try:
+            with in_folder(self.folder, self.seconds):
+                return fn(*args, **kwargs), True
+        except BaseException as err:                      # the learner's bug: reported, not raised
+            self.failed(todo, what, err)
+            return None, False
+
+    def load(self, name="learner_attempt"):
+        """Import the file as `python FILE` would find its imports (its own folder first on sys.path
+        and as the working directory), but under `name`, so that a driver guarded by
+        `if __name__ == "__main__":` does not run. CheckSetupError for a course module it cannot
+        find; any other error becomes a FAIL row. Returns the module, or None."""
+        spec = importlib.util.spec_from_file_location(name, self.path)
+        module = importlib.util.module_from_spec(spec)
+        before = set(sys.modules)
+        try:
+            with in_folder(self.folder, self.seconds):
+                spec.loader.exec_module(module)
+        except ModuleNotFoundError as err:
+            if err.name and err.name.split(".")[0] in ("numpy", "matplotlib"):
+                self.failed("-", "import your file", err)
+                return None
+            hint = next((h for pattern, h in self.stub_errors if re.search(pattern, str(err))), "")
+            raise CheckSetupError(
+                f"--check: {os.path.basename(self.path)} imports {err.name!r}, which Python cannot "
+                f"find from {self.folder} or the folders its sys.path lines add"
+                + (f"; {hint}" if hint else "")) from None
+        except BaseException as err:
+            self.failed("-", "import your file", err)
+            return None
+        finally:                                          # a later check may import another attempt
+            for key in set(sys.modules) - before:
+                if getattr(sys.modules[key], "__file__", None) and \
+                        not sys.modules[key].__file__.startswith((sys.prefix, sys.base_prefix)):
+                    del sys.modules[key]
+        self.module = module
+        return module
+
+    def find(self, *names):
+        """The first of `names` the learner's module defines, or None (after a FAIL row)."""
+        for name in names:
+            if hasattr(self.module, name):
+                return getattr(self.module, name)
+        self.add("-", names[0], False, "not in your file", f"define {names[0]} as the exercise "
+                 "file names it")
+        return None
+
+    def report(self, title):
+        """Print the checklist, a hint under each failure; return the exit code (0: all pass)."""
+        print(f"checking {self.path}\n  {title}")
+        for todo, what, ok, detail, hint in self.rows:
+            mark = {True: "ok", False: "FAIL", None: "skip"}[ok]
+            print(f"  {mark:<4}  TODO {todo:<7} {what:<34} {detail}".rstrip())
+            if ok is False and hint:
+                print(f"{'':20}{hint}")
+        failed = sum(row[2] is False for row in self.rows)
+        skipped = sum(row[2] is None for row in self.rows)
+        compared = len(self.rows) - skipped
+        if not self.rows or compared == 0:
+            print("nothing could be compared: see the lines above")
+            return 1
+        note = f" ({skipped} not compared: see 'skip')" if skipped else ""
+        print(f"all {compared} compared items match{note}" if not failed else
+              f"{failed} of {compared} items fail{note}: fix the first FAIL first, as later items "
+              "use its result")
+        return 1 if failed else 0
+
 
 # ---- --check: grade a learner's own LSTMFromScratch against this one, TODO by TODO -----------------
 STEP_ITEMS = [  # (TODO, what a model holds after forward and backward on one step, the equation to check)
@@ -630,77 +941,7 @@ def print_check(rows, path):
           f"{failed} of {len(rows)} items fail: fix the first FAIL first, as later items use its result")
     return 1 if failed else 0
 
-# ---- Command line ----------------------------------------------------------------------------------
-class OneLineErrorParser(argparse.ArgumentParser):
-    """argparse that reports a bad flag in one line (no usage block) and exits with code 2."""
 
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-def prepare_outdir(path, flag="--outdir"):
-    """Create the output folder and prove it writable, before any training; ValueError naming `flag`."""
-    try:
-        if not path:
-            raise OSError("an empty path")
-        os.makedirs(path, exist_ok=True)
-        tempfile.TemporaryFile(dir=path).close()
-    except OSError as err:
-        raise ValueError(f"{flag}: cannot write to {path!r} ({err.strerror or err})") from None
-    return path
-
-def build_parser():
-    p = OneLineErrorParser(prog=os.path.basename(__file__),
-                           description="Exercise 1: an LSTM from scratch in NumPy, trained as a "
-                           "character-level language model.",
-                           epilog="Prints a gradient check, the hello check, progress lines with samples and "
-                           "a summary; saves ex1_loss_curve.png under --outdir.")
-    p.add_argument("--seed", type=int, default=SEED, help="seeds initial weights and sampling (default 0)")
-    p.add_argument("--iterations", type=int, help=f"training iterations (default {ITERATIONS})")
-    p.add_argument("--quick", action="store_true", help=f"a short run ({QUICK_ITERATIONS} iterations)")
-    p.add_argument("--hidden-size", type=int, default=HIDDEN_SIZE, help="hidden units (default %(default)s)")
-    p.add_argument("--seq-length", type=int, default=SEQ_LENGTH, help="window length T (default %(default)s)")
-    p.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="text streams (default %(default)s)")
-    p.add_argument("--learning-rate", type=float, default=LEARNING_RATE, help="Adagrad step (default 0.1)")
-    p.add_argument("--temperature", type=float, default=TEMPERATURE, help="for samples (default %(default)s)")
-    p.add_argument("--outdir", default=OUTDIR, help="where the figure is saved (default %(default)s)")
-    p.add_argument("--check", metavar="FILE", help="grade the LSTMFromScratch in your exercise file")
-    p.add_argument("--show", action="store_true", help="also open the figure in a window")
-    return p
-
-def run(args):
-    """Check every argument before any work, then do what the flags ask. Returns the exit code."""
-    if args.check:
-        return print_check(check_attempt(args.check, args.seed), args.check)
-    hidden = check_int("--hidden-size", args.hidden_size, high=MAX_SIZE)
-    batch = check_int("--batch-size", args.batch_size, high=MAX_SIZE)
-    train_chars = len(DEFAULT_CORPUS) - int(len(DEFAULT_CORPUS) * HELDOUT_FRACTION)
-    seq_length = check_int("--seq-length", args.seq_length, high=max(1, (train_chars - 1) // batch))
-    default_iterations = QUICK_ITERATIONS if args.quick else ITERATIONS
-    iterations = check_int("--iterations", default_iterations if args.iterations is None else args.iterations,
-                           high=10 ** 6)
-    learning_rate = check_float("--learning-rate", args.learning_rate)
-    temperature = check_float("--temperature", args.temperature)
-    figure = os.path.join(prepare_outdir(args.outdir), "ex1_loss_curve.png")
-    results = run_demo(iterations, hidden, seq_length, batch, learning_rate, temperature, args.seed)
-    plot_loss_curve(results, figure)
-    print_summary(results, figure)
-    if args.show:
-        plt.show()
-    return 0
-
-def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not args.show:
-        plt.switch_backend("Agg")                                # headless unless --show
-    try:
-        return run(args)
-    except ValueError as err:                                    # bad input: one line, exit code 2
-        print(f"{parser.prog}: error: {err}", file=sys.stderr)
-        return 2
-    except TrainingDiverged as err:
-        print(f"{parser.prog}: {err}", file=sys.stderr)
-        return 1
 
 # ---- Data: an English text written for this pack, so that samples can show real words --------------
 DEFAULT_CORPUS = """\

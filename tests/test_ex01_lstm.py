@@ -305,6 +305,8 @@ def test_failed_forward_leaves_the_model_unchanged():
     ({"clip_value": -1.0}, "clip_value: expected a finite number > 0"),
     ({"forget_bias": float("inf")}, "forget_bias: expected a finite number"),
     ({"hidden_size": 10 ** 6}, "hidden_size: expected at most 2 GiB of weights, got 29,803 GiB"),
+    ({"seed": -1}, r"seed: expected an integer in \[0, 1,000,000,000\], got -1"),
+    ({"seed": 1.5}, "seed: expected an integer"),
 ])
 def test_constructor_rejects_bad_arguments(kwargs, match):
     args = {"input_size": D, "hidden_size": H, "output_size": V, **kwargs}
@@ -322,6 +324,34 @@ def test_bad_learning_rate_leaves_the_weights_alone(rate):
         model.update_weights(rate)
     for k, v in params_of(model).items():
         np.testing.assert_array_equal(v, before[k])
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"temperature": 0}, "temperature: expected a finite number > 0, got 0"),
+    ({"id_to_char": "abc"}, "id_to_char: expected 41 characters, got 3"),
+    ({"log_every": -1}, "log_every: expected an integer in"),
+])
+def test_train_rejects_a_bad_argument_before_the_first_update(kwargs, match):
+    vocab, ids = corpus_ids()
+    model = ex1.LSTMFromScratch(vocab, 8, vocab)
+    before = model.Wf.copy()
+    with pytest.raises(ValueError, match=match):
+        ex1.train(model, ids[:500], 5, 10, 0.1, log=None, **kwargs)
+    np.testing.assert_array_equal(model.Wf, before)
+    assert not hasattr(model, "dWf")                            # no backward ran
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"temperature": 0}, "temperature: expected a finite number > 0, got 0"),
+    ({"seq_length": 10 ** 6}, r"seq_length: expected an integer in \[1, 344\]"),
+    ({"seed": -1}, "seed: expected an integer in"),
+    ({"text": "too short"}, "text: expected a text of at least 500 characters, got 9 characters"),
+])
+def test_run_demo_rejects_a_bad_argument_before_printing_anything(kwargs, match):
+    lines = []
+    with pytest.raises(ValueError, match=match):
+        ex1.run_demo(iterations=5, log=lines.append, **kwargs)
+    assert lines == []                                          # not even the gradient check ran
 
 
 def test_public_functions_name_their_bad_arguments():
@@ -362,10 +392,31 @@ def one_line_error(capsys, argv, code=2):
     (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     (["--outdir", ""], "--outdir: cannot write to ''"),
     (["--outdir", "/proc"], "--outdir: cannot write to '/proc'"),
-    (["--check", "/no/such/attempt.py"], "--check: cannot read '/no/such/attempt.py'"),
+    (["--check", "/no/such/attempt.py"], "--check: "),
+    (["--seed", "-1"], "--seed: expected an integer in [0, 1,000,000,000], got -1"),
+    (["--check", "/no/such/attempt.py", "--seed", "-1"], "--seed: expected an integer in [0,"),
+    (["--text", "/no/such/text.txt"], "--text: cannot read '/no/such/text.txt' (No such file or directory)"),
 ])
 def test_cli_bad_input_prints_one_line_and_exits_2(capsys, argv, fragment):
     assert fragment in one_line_error(capsys, argv)
+
+
+def test_cli_text_must_be_long_utf8_text(tmp_path, capsys):
+    short, binary = tmp_path / "short.txt", tmp_path / "latin1.txt"
+    short.write_text("hello " * 20, encoding="utf-8")
+    binary.write_bytes("caf\xe9 ".encode("latin-1") * 200)
+    assert "--text: expected at least 500 characters, got 120 in" in one_line_error(capsys, ["--text", str(short)])
+    assert "(not UTF-8 text)" in one_line_error(capsys, ["--text", str(binary)])
+
+
+def test_cli_trains_on_the_learners_own_text(tmp_path, capsys):
+    text = tmp_path / "input.txt"
+    text.write_text("To be, or not to be, that is the question.\n" * 20, encoding="utf-8")
+    assert ex1.main(["--text", str(text), "--iterations", "20", "--hidden-size", "16", "--outdir",
+                     str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "training on 774 characters of input.txt (86 held out), 17 distinct" in out
+    assert (tmp_path / "ex1_loss_curve.png").exists()
 
 
 def test_cli_outdir_that_is_a_file_is_rejected_before_training(tmp_path, capsys):
