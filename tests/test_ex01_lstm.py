@@ -405,7 +405,7 @@ def test_cli_text_must_be_long_utf8_text(tmp_path, capsys):
     short, binary = tmp_path / "short.txt", tmp_path / "latin1.txt"
     short.write_text("hello " * 20, encoding="utf-8")
     binary.write_bytes("caf\xe9 ".encode("latin-1") * 200)
-    assert "--text: expected at least 500 characters, got 120 in" in one_line_error(capsys, ["--text", str(short)])
+    assert "expected a text of at least 500 characters, got 120 characters" in one_line_error(capsys, ["--text", str(short)])
     assert "(not UTF-8 text)" in one_line_error(capsys, ["--text", str(binary)])
 
 
