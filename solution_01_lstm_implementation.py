@@ -453,8 +453,8 @@ def check_training(iterations, seq_length, batch_size, learning_rate, temperatur
 def check_text(name, text):
     """`text` if it is a str of MIN_TEXT_CHARS characters or more; otherwise ValueError naming `name`."""
     if not isinstance(text, str) or len(text) < MIN_TEXT_CHARS:
-        got = f"{len(text):,} characters" if isinstance(text, str) else type(text).__name__
-        raise ValueError(f"{name}: expected a text of at least {MIN_TEXT_CHARS} characters, got {got}")
+        raise ValueError(f"{name}: expected a text of at least {MIN_TEXT_CHARS} characters, got " + (
+            f"{len(text):,} characters" if isinstance(text, str) else type(text).__name__))
     return text
 class TrainingDiverged(RuntimeError):
     """The loss stopped being finite; the message says what to try."""
@@ -513,10 +513,6 @@ def report_gradient_check(seed, log=print):
         f"{'PASS' if worst <= 1e-7 else 'FAIL'} at tolerance 1e-7")
     return worst
 # ---- Command line ----------------------------------------------------------------------------------------
-class OneLineErrorParser(argparse.ArgumentParser):
-    """argparse that reports a bad flag in one line (no usage block) and exits with code 2."""
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
 def prepare_outdir(path, flag="--outdir"):
     """Create the output folder and prove it writable, before any training; ValueError naming `flag`."""
     try:
@@ -536,9 +532,10 @@ def read_text(path):
     return check_text(f"--text {path!r}", text), os.path.basename(path)
 def parse_args(argv=None):
     """The flags, each checked before any work (ValueError naming it; --seed before --check imports anything)."""
-    p = OneLineErrorParser(prog=PROG, description="Exercise 1: an LSTM from scratch in NumPy, trained as a "
+    p = argparse.ArgumentParser(prog=PROG, description="Exercise 1: an LSTM from scratch in NumPy, trained as a "
                            "character-level language model.", epilog="Prints a gradient check, the hello check, "
                            "progress lines with samples and a summary; saves ex1_loss_curve.png under --outdir.")
+    p.error = lambda message: p.exit(2, f"{PROG}: error: {message}\n")     # one line, no usage block
     for flag, kind, default, text in (
             ("--seed", int, SEED, "an integer >= 0 for the weights and samples"), ("--iterations", int, None,
              f"training iterations (default {ITERATIONS}; --quick: {QUICK_ITERATIONS})"), ("--text", str, None,
@@ -663,6 +660,8 @@ class Checklist:
         """A FAIL row for an error raised by the learner's code, at the TODO above its line."""
         frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == self.path]
         line = frames[-1].lineno if frames else None
+        if line is None and isinstance(err, SyntaxError) and err.filename == self.path:
+            line = err.lineno                             # a file that does not compile
         text = f"{err.__class__.__name__}: {err}".strip().splitlines()[0][:160]
         hint = next((h for pattern, h in self.stub_errors if re.search(pattern, text)), None)
         if hint is None:
@@ -748,7 +747,9 @@ class Checklist:
 # ---- --check for Exercise 1: the learner's LSTMFromScratch beside this one, value by value -----------------
 CHECK_TITLE = "beside this solution's LSTM (D=5, H=4, V=6, same parameters and inputs): 1 step, 6 steps, 2 updates"
 STUB_ERRORS = [(r"name 'targets' is not defined", "the exercise file's backward(self) reads `targets`, which it is "
-                "never given: keep them in forward (self.targets = targets) and read self.targets in backward")]
+                "never given: keep them in forward (self.targets = targets) and read self.targets in backward"),
+               (r"has no attribute '(forward|backward|update_weights)'", "define the methods as the exercise file names "
+                "them: forward(self, inputs, targets, h_prev, C_prev), backward(self), update_weights(self, learning_rate)")]
 FORWARD = [("x", "6", "inputs_cache", "x_t = one-hot of inputs[t]; concat = np.concatenate([h_prev, x_t]), h first"),
            ("f", "7", "f_gates", "f_t = sigmoid(Wf @ concat + bf)"), ("i", "8", "i_gates", "i_t = sigmoid(Wi @ concat + bi)"),
            ("g", "9", "C_tilde_cache", "C_tilde = tanh(Wc @ concat + bc)"), ("C", "10", "C_states", "C_t = f_t * C_prev + "
@@ -776,9 +777,9 @@ def _steps(value):
         arr = np.asarray(value, dtype=np.float64)
         return arr.reshape(len(arr), -1) if arr.ndim and arr.size else None
 def _pool(model, returned):
-    """{label: value} of the model's attributes and forward's and backward's returns, one level into dicts and
-    tuples, and each field of a list of per-step tuples or dicts stacked over the steps."""
-    pool = dict(vars(model), **{f"returned[{k}]": v for k, v in enumerate(returned)})
+    """{label: value}: attributes, returns, one level into dicts and tuples, per-step tuples or dicts stacked."""
+    pool = dict(getattr(model, "__dict__", {}), **{f"returned[{k}]": v for k, v in enumerate(returned)})
+    pool.update((s, getattr(model, s)) for c in type(model).__mro__ for s in getattr(c, "__slots__", ()) if hasattr(model, s))
     for label, value in list(pool.items()):
         if isinstance(value, dict):
             pool.update((f"{label}[{k!r}]", v) for k, v in value.items() if not isinstance(k, int))
@@ -813,16 +814,18 @@ def _run(cl, model, ins, tgs, h0, C0):
     for shape in (h0.shape, h0.shape + (1,)):
         out, ok = cl.call("6-27", f"forward, backward on {len(ins)} step(s)", lambda: (model.forward(
             list(ins), list(tgs), h0.reshape(shape), C0.reshape(shape)), model.backward()))
-        if ok:
+        if ok or re.search("TimeoutError|SystemExit|KeyboardInterrupt", cl.rows[-1][3]):    # no second try
             break
         errors.append(cl.rows.pop())
     else:
         return cl.rows.append(errors[0])
+    if not ok:
+        return None
     fwd = tuple(out[0]) if isinstance(out[0], (tuple, list)) else (out[0],)
     back = tuple(out[1]) if isinstance(out[1], (tuple, list)) else () if out[1] is None else (out[1],)
+    states = [np.asarray(v, float).reshape(-1) for v in back[:2] if isinstance(v, (np.ndarray, list)) and np.size(v) == h0.size]
     with contextlib.suppress(Exception):
-        loss, states = float(np.asarray(fwd[0]).reshape(())), [np.asarray(v, float).reshape(-1) for v in back[:2]]
-        return loss, _pool(model, fwd[1:] + back), states if len(states) == 2 else None
+        return float(np.asarray(fwd[0]).reshape(())), _pool(model, fwd[1:] + back), states if len(states) == 2 else None
     cl.add("15", "forward's return", False, f"{fwd[0]!r:.60}", "return the loss, a number")
 def _reference(m, ins, tgs, h0, C0):
     """Our values for one run: each forward cache as (steps, n) with what may stand for it, loss, gradients."""
@@ -950,7 +953,7 @@ def _update(cl, theirs, ours, case):
         before = {n: np.array(getattr(theirs, n), dtype=np.float64) for n in names}
         grads = {n: _grad(run[1], "d" + n, before[n])[1] for n in names} if run else {}
         if not run or any(g is None for g in grads.values()) or \
-                not cl.call("28", "update_weights(0.1)", theirs.update_weights, 0.1)[1]:
+                not cl.call("28", "update_weights(0.1)", lambda: theirs.update_weights(0.1))[1]:
             return
         steps.append((grads, {n: np.asarray(getattr(theirs, n), float).reshape(before[n].shape) - before[n]
                               for n in names}))
@@ -983,18 +986,15 @@ def check_attempt(path, seed=SEED):
     return cl
 # ---- Data: an English text written for this pack, so that samples can show real words ---------------------------
 DEFAULT_CORPUS = (
-    "The river town woke slowly in the cold morning. A baker opened the door of his shop and set the first loaves of bread on the long wooden table by the window. The smell of warm bread drifted down the street, past the old stone bridge and the small green boats that waited by the water. A girl with a red scarf walked to the school on the hill, and she stopped on the bridge to watch the river carry the last leaves of the year towards the sea.\n\nHer name was Nora, and she liked to "
-    "count things. She counted the boats, the birds on the roof of the mill, and the steps that led from the bridge to the school. There were forty steps. On some days there were forty one, because she lost count when a friend called her name. Her teacher said that counting was the start of all science, and that a good question was worth more than a quick answer. Nora kept her questions in a small blue notebook, and every evening she read them again by the light of the kitchen "
-    "lamp.\n\nIn the spring the river rose and the water came up to the road. The people of the town carried sand in heavy bags and built a low wall along the bank. The baker gave bread to everyone who worked on the wall, and the children carried water and warm tea. When the rain stopped, the river went down again, and the town was quiet and tired and glad. Nora wrote in her notebook that water always finds the lowest place, and that people find each other when the water is "
-    "high.\n\nIn the summer the days were long and the light stayed late over the hills. The children swam in the slow part of the river, where the water was clear and the stones were smooth and round. Old men sat on the bench near the bridge and talked about the weather, the price of bread, and the years when the winters were colder. A cat slept on the warm wall of the mill, and nobody asked it to move. Nora walked along the bank with her notebook and wrote down the names of the "
-    "plants, the colours of the stones, and the time when the first star came out at night.\n\nIn the autumn the wind turned and the leaves fell into the river again. The school on the hill opened its doors, and the teacher asked the children to write about something they had learned. Nora wrote about the river. She wrote that it was never the same river, because the water was always new, but that the town remembered it as one river, because the town remembered the bridge, the "
-    "mill, the boats and the steps. She wrote that memory is what keeps a thing the same when all of its parts have changed.\n\nThe teacher read the story to the class and asked what they thought. One boy said that the river was just water and that was all. Another girl said that the river was the sound it made at night. Nora said that the river was the way the water went, and the way the town walked beside it. The teacher smiled and wrote a new question on the board: what does a "
-    "river remember, and what does it forget? The children thought about it for a long time, and nobody gave a quick answer.\n\nIn the winter the river froze at the edges and the boats were pulled up onto the bank. The baker baked more bread than ever, because the cold made people hungry, and the smell of the shop reached all the way to the bridge. Nora counted the steps to the school once more, and there were forty. She wrote the number in her notebook, closed it, and walked up "
-    "the hill in the snow, while the river went on below the ice, slow and dark and patient, carrying the year away to the sea.\n\nWhen Nora was older she went to work at the mill with her uncle. The mill was old and loud, and the great wheel turned in the water from the first light of the day until the evening. Her uncle showed her how the water pushed the wheel, how the wheel turned the stones, and how the stones made flour for the bread. He said that a mill is a way of asking "
-    "the river to work for the town, and that the river always answers, but only in its own time. Nora wrote down how fast the wheel turned in each season. It turned fast in the spring, when the water was high, and slow in the summer, when the water was low.\n\nOne day a man came from the city with a long coat and a box of papers. He said that the town should build a new bridge, a wide bridge for trucks, and that the old stone bridge was too small and too slow for the modern world. "
-    "The people of the town met in the school to talk about it. Some said that a new bridge would bring work and money. Others said that the old bridge was the heart of the town, and that a heart is not something you replace because it is small. The baker said nothing for a long time, and then he said that bread is also small and slow, and that nobody wants to live without it.\n\nNora stood up and read from her notebook. She read the number of boats that crossed under the bridge "
-    "each week, the number of people who walked over it each morning, and the days when the river had risen almost to the top of the arch. She said that the old bridge had stood through every flood in her notebook, and that the town should learn what the bridge knew before it decided to forget it. The room was quiet. Then the man from the city asked if he could read the notebook, and Nora gave it to him.\n\nHe read it that night in the small hotel by the square, and in the morning "
-    "he walked to the bridge and counted the steps to the school himself. There were forty. He came back to the school and said that the town did not need a wide bridge in the middle, but a small road around the hill for the trucks, and that the old bridge should stay as it was. The people of the town were surprised, and the baker laughed and gave him a loaf of bread for the road home.\n\nYears later, when Nora was a teacher in the school on the hill, she asked her own class the "
-    "old question about the river. What does a river remember, and what does it forget? A small boy with cold hands said that the river forgets the water, because the water always leaves, but that it remembers the shape of the bank, because the bank stays. Nora wrote his answer on the board, and under it she wrote the date, and the number of steps from the bridge to the school, which was still forty.\n")
+    "The river town woke slowly in the cold morning. A baker opened the door of his shop and set the first loaves of bread on the long wooden table by the window. The smell of warm bread drifted down the street, past the old stone bridge and the small green boats that waited by the water. A girl with a red scarf walked to the school on the hill, and she stopped on the bridge to watch the river carry the last leaves of the year towards the sea.\n\nHer name was Nora, and she liked to count things. She counted the boats, the birds on the roof of the mill, and the steps that led from the bridge to the school. There were forty steps. On some days there were forty one, because she lost count when a "
+    "friend called her name. Her teacher said that counting was the start of all science, and that a good question was worth more than a quick answer. Nora kept her questions in a small blue notebook, and every evening she read them again by the light of the kitchen lamp.\n\nIn the spring the river rose and the water came up to the road. The people of the town carried sand in heavy bags and built a low wall along the bank. The baker gave bread to everyone who worked on the wall, and the children carried water and warm tea. When the rain stopped, the river went down again, and the town was quiet and tired and glad. Nora wrote in her notebook that water always finds the lowest place, and that people "
+    "find each other when the water is high.\n\nIn the summer the days were long and the light stayed late over the hills. The children swam in the slow part of the river, where the water was clear and the stones were smooth and round. Old men sat on the bench near the bridge and talked about the weather, the price of bread, and the years when the winters were colder. A cat slept on the warm wall of the mill, and nobody asked it to move. Nora walked along the bank with her notebook and wrote down the names of the plants, the colours of the stones, and the time when the first star came out at night.\n\nIn the autumn the wind turned and the leaves fell into the river again. The school on the hill "
+    "opened its doors, and the teacher asked the children to write about something they had learned. Nora wrote about the river. She wrote that it was never the same river, because the water was always new, but that the town remembered it as one river, because the town remembered the bridge, the mill, the boats and the steps. She wrote that memory is what keeps a thing the same when all of its parts have changed.\n\nThe teacher read the story to the class and asked what they thought. One boy said that the river was just water and that was all. Another girl said that the river was the sound it made at night. Nora said that the river was the way the water went, and the way the town walked beside it. "
+    "The teacher smiled and wrote a new question on the board: what does a river remember, and what does it forget? The children thought about it for a long time, and nobody gave a quick answer.\n\nIn the winter the river froze at the edges and the boats were pulled up onto the bank. The baker baked more bread than ever, because the cold made people hungry, and the smell of the shop reached all the way to the bridge. Nora counted the steps to the school once more, and there were forty. She wrote the number in her notebook, closed it, and walked up the hill in the snow, while the river went on below the ice, slow and dark and patient, carrying the year away to the sea.\n\nWhen Nora was older she went "
+    "to work at the mill with her uncle. The mill was old and loud, and the great wheel turned in the water from the first light of the day until the evening. Her uncle showed her how the water pushed the wheel, how the wheel turned the stones, and how the stones made flour for the bread. He said that a mill is a way of asking the river to work for the town, and that the river always answers, but only in its own time. Nora wrote down how fast the wheel turned in each season. It turned fast in the spring, when the water was high, and slow in the summer, when the water was low.\n\nOne day a man came from the city with a long coat and a box of papers. He said that the town should build a new bridge, "
+    "a wide bridge for trucks, and that the old stone bridge was too small and too slow for the modern world. The people of the town met in the school to talk about it. Some said that a new bridge would bring work and money. Others said that the old bridge was the heart of the town, and that a heart is not something you replace because it is small. The baker said nothing for a long time, and then he said that bread is also small and slow, and that nobody wants to live without it.\n\nNora stood up and read from her notebook. She read the number of boats that crossed under the bridge each week, the number of people who walked over it each morning, and the days when the river had risen almost to the "
+    "top of the arch. She said that the old bridge had stood through every flood in her notebook, and that the town should learn what the bridge knew before it decided to forget it. The room was quiet. Then the man from the city asked if he could read the notebook, and Nora gave it to him.\n\nHe read it that night in the small hotel by the square, and in the morning he walked to the bridge and counted the steps to the school himself. There were forty. He came back to the school and said that the town did not need a wide bridge in the middle, but a small road around the hill for the trucks, and that the old bridge should stay as it was. The people of the town were surprised, and the baker laughed "
+    "and gave him a loaf of bread for the road home.\n\nYears later, when Nora was a teacher in the school on the hill, she asked her own class the old question about the river. What does a river remember, and what does it forget? A small boy with cold hands said that the river forgets the water, because the water always leaves, but that it remembers the shape of the bank, because the bank stays. Nora wrote his answer on the board, and under it she wrote the date, and the number of steps from the bridge to the school, which was still forty.\n")
+
 if __name__ == "__main__":
     sys.exit(main())

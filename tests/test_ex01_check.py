@@ -115,3 +115,28 @@ def test_check_setup_problems_are_one_line_and_exit_2(argv, fragment):
     result = subprocess.run([sys.executable, ex1.__file__] + argv, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and fragment in result.stderr and result.stderr.count("\n") == 1, result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("old,new,todo,detail", [
+    ("        return dh_next, dC_next", "        return {'Wf': self.dWf}", "24", "backward returned no (dh_next, dC_next)"),
+    ("    def update_weights(self, learning_rate):", "    def update_weightz(self, learning_rate):", "28",
+     "no attribute 'update_weights'"),
+    ("        return loss\n", "        raise KeyboardInterrupt\n", "15", "KeyboardInterrupt"),
+    ("        return loss\n", "        return None\n", "15", "None"),
+    ("class LSTMFromScratch:\n", "class LSTMFromScratch:\n    __slots__ = ('input_size', 'hidden_size', 'output_size', "
+     "'Wf', 'bf', 'Wi', 'bi', 'Wc', 'bc', 'Wo', 'bo', 'Wy', 'by', 'inputs_cache', 'targets', 'h_states', 'C_states', "
+     "'f_gates', 'i_gates', 'C_tilde_cache', 'o_gates', 'y_probs', 'dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', "
+     "'dbo', 'dWy', 'dby')\n", None, None),
+])
+def test_odd_attempts_get_a_row_never_a_traceback(tmp_path, old, new, todo, detail):
+    with open(ATTEMPT) as handle:
+        source = handle.read()
+    assert source.count(old) == 1
+    odd = tmp_path / "odd.py"
+    odd.write_text(source.replace(old, new))
+    rows = ex1.check_attempt(str(odd)).rows
+    failed = [row for row in rows if row[2] is False]
+    if todo is None:                                      # __slots__ instead of a __dict__: still found
+        assert not failed and len(rows) == 27
+    else:
+        assert failed[0][0] == todo and detail in failed[0][3], failed[0]
