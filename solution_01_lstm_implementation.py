@@ -764,8 +764,7 @@ BACKWARD = [("16-17", "dWy", "dy = y_t - onehot(target_t); dWy += np.outer(dy, h
                  "as its weights do (the exercise file's pre-written bias lines add do, dC_tilde, di, df)"))] + [
     ("24", "dC_next", "dC_next = dC * f_t, returned second"), ("26", "dh_next", "dh_next = (Wf.T @ dzf + Wi.T @ dzi + "
      "Wc.T @ dzc + Wo.T @ dzo)[:H], each dz after its nonlinearity; backward returns (dh_next, dC_next)")]
-SLIPS = [  # (TODO, slip, what it is): the usual slips that show only over several steps
-    ("18", "dh", "dh = Wy.T @ dy misses + dh_next, the gradient coming back from step t+1"),
+SLIPS = [("18", "dh", "dh = Wy.T @ dy misses + dh_next, the gradient coming back from step t+1"),  # seen over steps
     ("20", "dC", "dC misses + dC_next, the cell gradient coming back from step t+1"),
     ("23", "C_prev", "df reads the cell state one step off: C_prev for step t is C_states[t], not [t-1]"),
     ("24", "dC_next", "dC_next accumulates (+=) over the steps; dC_next = dC * f_t replaces it")]
@@ -860,7 +859,7 @@ def _parameters(cl, theirs, ours):
         if not isinstance(value, np.ndarray) or value.shape not in shapes:
             wrong.append((str(k // 2 + 1), f"{name} {getattr(value, 'shape', 'missing')}"))
         elif name[0] == "b" and not np.all(value == (name == "bf")):
-            start.append((str(k // 2 + 1), name))
+            start.append((str(k // 2 + 1), f"{name} starts at {value.flat[0]:g}"))
     for rows, what, hint in ((wrong, "parameter shapes", "the exercise fixes Wf, Wi, Wc, Wo as (H, H+D) = (4, 9), "
                               "for concat = [h_prev, x_t], and Wy as (V, H) = (6, 4); biases (H,) or (H, 1)"),
                              (start, "starting biases", "bf = np.ones(H): the forget gate starts open; the others 0")):
@@ -935,8 +934,10 @@ def _six_steps(cl, ours, theirs, case, labels):
         if all(_same(theirs_g[n], v) for n, v in _bptt(ours, slip).items()):
             return cl.add(todo, f"backward over {T} steps", False, f"{', '.join(differ)} differ, as ours do when:", hint)
     todo, name, hint = next(item for item in BACKWARD if item[1] == differ[0])
-    cl.add(todo, f"backward over {T} steps", False, f"{name} differs first ({', '.join(differ)}); one step matched, so "
-           "look at what passes between steps", hint + "; dh = ... + dh_next (TODO 18), dC = ... + dC_next (TODO 20)")
+    seen = any(row[2] is False and row[1].split()[0] == name for row in cl.rows)       # at one step already?
+    cl.add(todo, f"backward over {T} steps", False, f"{name} differs first ({', '.join(differ)})" + ", as at one step" * seen
+           + "; one step matched: look at what passes between steps" * (not seen), hint + "; dh = ... + dh_next (TODO 18), "
+           "dC = ... + dC_next (TODO 20)" * (not seen))
 def _clipping(cl, theirs, ours):
     """Thirty steps of one repeated id: our dby[1] is about -25 before clipping to [-5, 5]."""
     run = _run(cl, theirs, [0] * 30, [1] * 30, np.zeros(ours.hidden_size), np.zeros(ours.hidden_size))
@@ -957,9 +958,8 @@ def _update(cl, theirs, ours, case):
             return
         steps.append((grads, {n: np.asarray(getattr(theirs, n), float).reshape(before[n].shape) - before[n]
                               for n in names}))
-    rules = {"plain SGD, as the exercise file says": lambda g, m: 0.1 * g,
-             "Adagrad, epsilon inside the root": lambda g, m: 0.1 * g / np.sqrt(m + 1e-8),
-             "Adagrad, epsilon outside the root": lambda g, m: 0.1 * g / (np.sqrt(m) + 1e-8)}
+    rules = {"plain SGD, as the exercise file says": lambda g, m: 0.1 * g, "Adagrad, epsilon inside the root": lambda g,
+             m: 0.1 * g / np.sqrt(m + 1e-8), "Adagrad, epsilon outside the root": lambda g, m: 0.1 * g / (np.sqrt(m) + 1e-8)}
     memory = [{n: sum(g[n] ** 2 for g, _ in steps[:k + 1]) for n in names} for k in range(2)]   # Adagrad's
     fits = {rule: [all(np.allclose(-moved[n], step(grads[n], m[n]), rtol=1e-5, atol=1e-12) for n in names)
                    for (grads, moved), m in zip(steps, memory)] for rule, step in rules.items()}
