@@ -105,16 +105,22 @@ def test_missing_class_and_a_learners_exceptions_are_rows_not_tracebacks(tmp_pat
     assert "Traceback" not in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv,fragment", [
-    (["--check", "/no/such/attempt.py"], "--check: no file '/no/such/attempt.py'"),
-    (["--check", HERE], "is a folder"),
-    (["--check", os.path.join(HERE, "conftest.pyc")], "--check: "),
-    (["--check", ATTEMPT, "--seed", "-1"], "--seed: expected an integer in [0, 1,000,000,000], got -1"),
+@pytest.mark.parametrize("path,fragment", [
+    ("/no/such/attempt.py", "--check: no file '/no/such/attempt.py'"), (HERE, "is a folder"),
+    (os.path.join(HERE, "conftest.py") + "c", "--check: "), (__file__.replace(".py", ".txt"), "--check: "),
 ])
-def test_check_setup_problems_are_one_line_and_exit_2(argv, fragment):
-    result = subprocess.run([sys.executable, ex1.__file__] + argv, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and fragment in result.stderr and result.stderr.count("\n") == 1, result.stderr
-    assert result.stdout == ""
+def test_check_setup_problems_raise_check_setup_error(path, fragment):
+    with pytest.raises(ex1.CheckSetupError, match=re.escape(fragment)):
+        ex1.check_attempt(path)
+
+
+def test_cli_checks_the_seed_before_importing_and_says_so_in_one_line(tmp_path):
+    noisy = tmp_path / "noisy.py"
+    noisy.write_text("print('imported')\n")
+    result = subprocess.run([sys.executable, ex1.__file__, "--check", str(noisy), "--seed", "-1"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == "" and result.stderr.count("\n") == 1
+    assert "--seed: expected an integer in [0, 1,000,000,000], got -1" in result.stderr
 
 
 @pytest.mark.parametrize("old,new,todo,detail", [
