@@ -756,9 +756,9 @@ FORWARD = [("x", "6", "inputs_cache", "x_t = one-hot of inputs[t]; concat = np.c
             "i_t * C_tilde"), ("o", "11", "o_gates", "o_t = sigmoid(Wo @ concat + bo)"), ("h", "12", "h_states",
            "h_t = o_t * tanh(C_t)"), ("y", "13-14", "y_probs", "y_t = softmax(Wy @ h_t + by)")]  # key, TODO, name, hint
 BACKWARD = [("16-17", "dWy", "dy = y_t - onehot(target_t); dWy += np.outer(dy, h_t)"), ("16-17", "dby", "dby += dy")] + [
-    row for todo, k, d, prime in (("19", "o", "do = dh * tanh(C_t)", "o_t * (1 - o_t)"), ("21", "c", "dC_tilde = dC * "
-                                  "i_t", "(1 - C_tilde**2)"), ("22", "i", "di = dC * C_tilde", "i_t * (1 - i_t)"),
-                                  ("23", "f", "df = dC * C_prev", "f_t * (1 - f_t)"))
+    row for todo, k, d, prime in (("19", "o", "do = dh * tanh(C_t) (the exercise file's comment has it reversed)",
+                                   "o_t * (1 - o_t)"), ("21", "c", "dC_tilde = dC * i_t", "(1 - C_tilde**2)"),
+                                  ("22", "i", "di = dC * C_tilde", "i_t * (1 - i_t)"), ("23", "f", "df = dC * C_prev", "f_t * (1 - f_t)"))
     for row in ((f"{todo}, 25", "dW" + k, f"{d}; dW{k} += np.outer({d.split()[0]} * {prime}, concat)"),
                 (todo, "db" + k, f"db{k} += {d.split()[0]} * {prime}: a bias takes the gradient after its nonlinearity, "
                  "as its weights do (the exercise file's pre-written bias lines add do, dC_tilde, di, df)"))] + [
