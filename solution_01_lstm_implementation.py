@@ -451,10 +451,10 @@ def check_training(iterations, seq_length, batch_size, learning_rate, temperatur
     return (check_int("iterations", iterations), check_int("seq_length", seq_length, high=high), batch_size,
             check_float("learning_rate", learning_rate), check_float("temperature", temperature))
 def check_text(name, text):
-    """`text` if it is a str of MIN_TEXT_CHARS characters or more; otherwise ValueError naming `name`."""
-    if not isinstance(text, str) or len(text) < MIN_TEXT_CHARS:
-        raise ValueError(f"{name}: expected a text of at least {MIN_TEXT_CHARS} characters, got " + (
-            f"{len(text):,} characters" if isinstance(text, str) else type(text).__name__))
+    """`text` if it is a str of MIN_TEXT_CHARS characters or more, 2+ distinct; otherwise ValueError naming `name`."""
+    if not isinstance(text, str) or len(text) < MIN_TEXT_CHARS or len(set(text)) < 2:
+        raise ValueError(f"{name}: expected a text of at least {MIN_TEXT_CHARS} characters, 2 or more distinct, got " + (
+            f"{len(text):,} characters, {len(set(text))} distinct" if isinstance(text, str) else type(text).__name__))
     return text
 class TrainingDiverged(RuntimeError):
     """The loss stopped being finite; the message says what to try."""

@@ -345,7 +345,8 @@ def test_train_rejects_a_bad_argument_before_the_first_update(kwargs, match):
     ({"temperature": 0}, "temperature: expected a finite number > 0, got 0"),
     ({"seq_length": 10 ** 6}, r"seq_length: expected an integer in \[1, 344\]"),
     ({"seed": -1}, "seed: expected an integer in"),
-    ({"text": "too short"}, "text: expected a text of at least 500 characters, got 9 characters"),
+    ({"text": "too short"}, "text: expected a text of at least 500 characters, 2 or more distinct, got 9 characters"),
+    ({"text": "a" * 600}, "got 600 characters, 1 distinct"),
 ])
 def test_run_demo_rejects_a_bad_argument_before_printing_anything(kwargs, match):
     lines = []
@@ -405,7 +406,8 @@ def test_cli_text_must_be_long_utf8_text(tmp_path, capsys):
     short, binary = tmp_path / "short.txt", tmp_path / "latin1.txt"
     short.write_text("hello " * 20, encoding="utf-8")
     binary.write_bytes("caf\xe9 ".encode("latin-1") * 200)
-    assert "expected a text of at least 500 characters, got 120 characters" in one_line_error(capsys, ["--text", str(short)])
+    err = one_line_error(capsys, ["--text", str(short)])
+    assert "expected a text of at least 500 characters, 2 or more distinct, got 120 characters" in err
     assert "(not UTF-8 text)" in one_line_error(capsys, ["--text", str(binary)])
 
 
