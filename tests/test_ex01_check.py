@@ -1,8 +1,8 @@
 """Tests for Exercise 1's --check: a learner's LSTMFromScratch graded TODO by TODO, value by value.
 
 The course-style attempts in tests/course/ex1/*.py (written by people who had not seen the checker) each say
-in their first docstring line what --check must conclude: `EXPECT: pass`, or `EXPECT: FAIL TODO n[, m]` (ranges
-like 19-23 allowed), the TODO their one bug belongs to. Planted bugs in tests/learner_attempt_ex1.py and a few
+in their first docstring line what --check must conclude: `EXPECT: pass`, or `EXPECT: FAIL TODO n[, m]`
+(ranges like 19-23 allowed), the TODO their one bug belongs to. Planted bugs in tests/learner_attempt_ex1.py and a few
 files written here cover the checker's own edges.
 """
 import glob
@@ -56,15 +56,17 @@ def test_solution_itself_and_a_stub_style_attempt_pass(capsys):
 
 
 @pytest.mark.parametrize("line,bug,todo,detail", [
-    ("concat = np.concatenate([self.h_states[-1], x])", "concat = np.concatenate([x, self.h_states[-1]])", "6",
-     "no gate matches"),
-    ("f = self.sigmoid(self.Wf @ concat + self.bf)", "f = self.sigmoid(self.Wi @ concat + self.bf)", "7", "max diff"),
+    ("concat = np.concatenate([self.h_states[-1], x])", "concat = np.concatenate([x, self.h_states[-1]])",
+     "6", "no gate matches"),
+    ("f = self.sigmoid(self.Wf @ concat + self.bf)", "f = self.sigmoid(self.Wi @ concat + self.bf)", "7",
+     "max diff"),
     ("C = f * self.C_states[-1] + i * c_tilde", "C = f * self.C_states[-1] + c_tilde", "10", "max diff"),
     ("self.dbf += df_raw", "self.dbf += df", "23", "max diff"),
     ("dC_next = dC * self.f_gates[t]", "dC_next = dC", "24", "max diff"),
     ("dh = self.Wy.T @ dy + dh_next", "dh = self.Wy.T @ dy", "18", "differ, as ours do when"),
     ("self.dWi += np.outer(di_raw, concat)", "self.dWi += np.outer(df_raw, concat)", "22, 25", "max diff"),
-    ('np.clip(getattr(self, "d" + name), -5, 5, out=getattr(self, "d" + name))', "pass", "27", "largest |dby| = 2"),
+    ('np.clip(getattr(self, "d" + name), -5, 5, out=getattr(self, "d" + name))', "pass", "27",
+     "largest |dby| = 2"),
     ('learning_rate * getattr(self, "d" + name))', '2 * learning_rate * getattr(self, "d" + name))', "28",
      "neither SGD nor Adagrad: step 1 moved Wf[0, 0]"),
     ("di = dC * self.C_tilde_cache[t]", "di = dC * self.C_tilde_cache[t + 99]", "22", "line 94: IndexError"),
@@ -81,7 +83,8 @@ def test_a_planted_bug_is_named_at_its_todo_and_value(tmp_path, line, bug, todo,
 
 def test_the_stubs_undefined_targets_gets_a_hint_about_the_exercise_file(tmp_path):
     with open(ATTEMPT) as handle:                         # as the stub has it: backward reads `targets`
-        source = handle.read().replace("self.inputs_cache, self.targets = [], targets", "self.inputs_cache = []")
+        source = handle.read().replace("self.inputs_cache, self.targets = [], targets",
+                                       "self.inputs_cache = []")
     planted = tmp_path / "attempt.py"
     planted.write_text(source.replace("dy[self.targets[t]]", "dy[targets[t]]")
                        .replace("len(self.targets)", "len(self.inputs_cache)"))
@@ -97,7 +100,8 @@ def test_missing_class_and_a_learners_exceptions_are_rows_not_tracebacks(tmp_pat
     broken = tmp_path / "broken.py"
     broken.write_text("class LSTMFromScratch:\n    def __init__(self, D, H, V):\n        # TODO 1: weights\n"
                       "        raise NotImplementedError('not yet')\n")
-    assert first_failure(broken)[0] == "1" and "line 4: NotImplementedError: not yet" in first_failure(broken)[2]
+    todo, _, detail = first_failure(broken)
+    assert todo == "1" and "line 4: NotImplementedError: not yet" in detail
     quits = tmp_path / "quits.py"
     quits.write_text("import sys\nsys.exit(0)\n")
     assert first_failure(quits)[2].endswith("SystemExit(0)")
@@ -124,15 +128,16 @@ def test_cli_checks_the_seed_before_importing_and_says_so_in_one_line(tmp_path):
 
 
 @pytest.mark.parametrize("old,new,todo,detail", [
-    ("        return dh_next, dC_next", "        return {'Wf': self.dWf}", "24", "backward returned no (dh_next, dC_next)"),
+    ("        return dh_next, dC_next", "        return {'Wf': self.dWf}", "24",
+     "backward returned no (dh_next, dC_next)"),
     ("    def update_weights(self, learning_rate):", "    def update_weightz(self, learning_rate):", "28",
      "no attribute 'update_weights'"),
     ("        return loss\n", "        raise KeyboardInterrupt\n", "15", "KeyboardInterrupt"),
     ("        return loss\n", "        return None\n", "15", "None"),
-    ("class LSTMFromScratch:\n", "class LSTMFromScratch:\n    __slots__ = ('input_size', 'hidden_size', 'output_size', "
-     "'Wf', 'bf', 'Wi', 'bi', 'Wc', 'bc', 'Wo', 'bo', 'Wy', 'by', 'inputs_cache', 'targets', 'h_states', 'C_states', "
-     "'f_gates', 'i_gates', 'C_tilde_cache', 'o_gates', 'y_probs', 'dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', "
-     "'dbo', 'dWy', 'dby')\n", None, None),
+    ("class LSTMFromScratch:\n", "class LSTMFromScratch:\n    __slots__ = ('input_size', 'hidden_size', "
+     "'output_size', 'Wf', 'bf', 'Wi', 'bi', 'Wc', 'bc', 'Wo', 'bo', 'Wy', 'by', 'inputs_cache', 'targets', "
+     "'h_states', 'C_states', 'f_gates', 'i_gates', 'C_tilde_cache', 'o_gates', 'y_probs', 'dWf', 'dbf', 'dWi', "
+     "'dbi', 'dWc', 'dbc', 'dWo', 'dbo', 'dWy', 'dby')\n", None, None),
 ])
 def test_odd_attempts_get_a_row_never_a_traceback(tmp_path, old, new, todo, detail):
     with open(ATTEMPT) as handle:
