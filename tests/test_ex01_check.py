@@ -2,8 +2,8 @@
 
 The course-style attempts in tests/course/ex1/*.py (written by people who had not seen the checker) each say
 in their first docstring line what --check must conclude: `EXPECT: pass`, or `EXPECT: FAIL TODO n[, m]`
-(ranges like 19-23 allowed), the TODO their one bug belongs to. Planted bugs in tests/learner_attempt_ex1.py and a few
-files written here cover the checker's own edges.
+(ranges like 19-23 allowed), the TODO their one bug belongs to. Planted bugs in tests/learner_attempt_ex1.py
+and a few files written here cover the checker's own edges.
 """
 import glob
 import os
@@ -136,8 +136,8 @@ def test_cli_checks_the_seed_before_importing_and_says_so_in_one_line(tmp_path):
     ("        return loss\n", "        return None\n", "15", "None"),
     ("class LSTMFromScratch:\n", "class LSTMFromScratch:\n    __slots__ = ('input_size', 'hidden_size', "
      "'output_size', 'Wf', 'bf', 'Wi', 'bi', 'Wc', 'bc', 'Wo', 'bo', 'Wy', 'by', 'inputs_cache', 'targets', "
-     "'h_states', 'C_states', 'f_gates', 'i_gates', 'C_tilde_cache', 'o_gates', 'y_probs', 'dWf', 'dbf', 'dWi', "
-     "'dbi', 'dWc', 'dbc', 'dWo', 'dbo', 'dWy', 'dby')\n", None, None),
+     "'h_states', 'C_states', 'f_gates', 'i_gates', 'C_tilde_cache', 'o_gates', 'y_probs', 'dWf', 'dbf', "
+     "'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo', 'dWy', 'dby')\n", None, None),
 ])
 def test_odd_attempts_get_a_row_never_a_traceback(tmp_path, old, new, todo, detail):
     with open(ATTEMPT) as handle:
