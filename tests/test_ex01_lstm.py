@@ -305,6 +305,8 @@ def test_failed_forward_leaves_the_model_unchanged():
     ({"clip_value": -1.0}, "clip_value: expected a finite number > 0"),
     ({"forget_bias": float("inf")}, "forget_bias: expected a finite number"),
     ({"hidden_size": 10 ** 6}, "hidden_size: expected at most 2 GiB of weights, got 29,803 GiB"),
+    ({"seed": -1}, r"seed: expected an integer in \[0, 1,000,000,000\], got -1"),
+    ({"seed": 1.5}, "seed: expected an integer"),
 ])
 def test_constructor_rejects_bad_arguments(kwargs, match):
     args = {"input_size": D, "hidden_size": H, "output_size": V, **kwargs}
@@ -322,6 +324,35 @@ def test_bad_learning_rate_leaves_the_weights_alone(rate):
         model.update_weights(rate)
     for k, v in params_of(model).items():
         np.testing.assert_array_equal(v, before[k])
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"temperature": 0}, "temperature: expected a finite number > 0, got 0"),
+    ({"id_to_char": "abc"}, "id_to_char: expected 41 characters, got 3"),
+    ({"log_every": -1}, "log_every: expected an integer in"),
+])
+def test_train_rejects_a_bad_argument_before_the_first_update(kwargs, match):
+    vocab, ids = corpus_ids()
+    model = ex1.LSTMFromScratch(vocab, 8, vocab)
+    before = model.Wf.copy()
+    with pytest.raises(ValueError, match=match):
+        ex1.train(model, ids[:500], 5, 10, 0.1, log=None, **kwargs)
+    np.testing.assert_array_equal(model.Wf, before)
+    assert not hasattr(model, "dWf")                            # no backward ran
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"temperature": 0}, "temperature: expected a finite number > 0, got 0"),
+    ({"seq_length": 10 ** 6}, r"seq_length: expected an integer in \[1, 344\]"),
+    ({"seed": -1}, "seed: expected an integer in"),
+    ({"text": "too short"}, "text: expected a text of at least 500 characters, 2 or more distinct, got 9 "),
+    ({"text": "a" * 600}, "got 600 characters, 1 distinct"),
+])
+def test_run_demo_rejects_a_bad_argument_before_printing_anything(kwargs, match):
+    lines = []
+    with pytest.raises(ValueError, match=match):
+        ex1.run_demo(iterations=5, log=lines.append, **kwargs)
+    assert lines == []                                          # not even the gradient check ran
 
 
 def test_public_functions_name_their_bad_arguments():
@@ -362,10 +393,32 @@ def one_line_error(capsys, argv, code=2):
     (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     (["--outdir", ""], "--outdir: cannot write to ''"),
     (["--outdir", "/proc"], "--outdir: cannot write to '/proc'"),
-    (["--check", "/no/such/attempt.py"], "--check: cannot read '/no/such/attempt.py'"),
+    (["--check", "/no/such/attempt.py"], "--check: "),
+    (["--seed", "-1"], "--seed: expected an integer in [0, 1,000,000,000], got -1"),
+    (["--check", "/no/such/attempt.py", "--seed", "-1"], "--seed: expected an integer in [0,"),
+    (["--text", "/no/such/text.txt"], "--text: cannot read '/no/such/text.txt' (No such file or directory)"),
 ])
 def test_cli_bad_input_prints_one_line_and_exits_2(capsys, argv, fragment):
     assert fragment in one_line_error(capsys, argv)
+
+
+def test_cli_text_must_be_long_utf8_text(tmp_path, capsys):
+    short, binary = tmp_path / "short.txt", tmp_path / "latin1.txt"
+    short.write_text("hello " * 20, encoding="utf-8")
+    binary.write_bytes("caf\xe9 ".encode("latin-1") * 200)
+    err = one_line_error(capsys, ["--text", str(short)])
+    assert "expected a text of at least 500 characters, 2 or more distinct, got 120 characters" in err
+    assert "(not UTF-8 text)" in one_line_error(capsys, ["--text", str(binary)])
+
+
+def test_cli_trains_on_the_learners_own_text(tmp_path, capsys):
+    text = tmp_path / "input.txt"
+    text.write_text("To be, or not to be, that is the question.\n" * 20, encoding="utf-8")
+    assert ex1.main(["--text", str(text), "--iterations", "20", "--hidden-size", "16", "--outdir",
+                     str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "training on 774 characters of input.txt (86 held out), 17 distinct" in out
+    assert (tmp_path / "ex1_loss_curve.png").exists()
 
 
 def test_cli_outdir_that_is_a_file_is_rejected_before_training(tmp_path, capsys):
@@ -387,53 +440,3 @@ def test_cli_short_run_prints_the_checks_and_writes_the_figure(tmp_path, capsys)
     assert "gradient check" in out and "PASS" in out and "hello check" in out and "real words" in out
     png = tmp_path / "ex1_loss_curve.png"
     assert png.exists() and png.stat().st_size > 10_000
-
-
-# ---------------------------------------------------------------- --check on a learner's file
-def check_rows(path):
-    return {(todo, ok) for todo, _, ok, _, _ in ex1.check_attempt(str(path))}
-
-
-def first_failure(path):
-    return next((todo, detail) for todo, _, ok, detail, _ in ex1.check_attempt(str(path)) if not ok)
-
-
-def test_check_passes_the_solution_and_a_stub_style_attempt(capsys):
-    assert ex1.main(["--check", ex1.__file__]) == 0
-    assert "Adagrad, as the solution" in capsys.readouterr().out
-    assert ex1.main(["--check", ATTEMPT]) == 0
-    out = capsys.readouterr().out
-    assert "plain SGD, as the stub says" in out and "all 21 items match" in out
-
-
-@pytest.mark.parametrize("line,bug,todo", [
-    ("concat = np.concatenate([self.h_states[-1], x])", "concat = np.concatenate([x, self.h_states[-1]])", "6"),
-    ("f = self.sigmoid(self.Wf @ concat + self.bf)", "f = self.sigmoid(self.Wi @ concat + self.bf)", "7"),
-    ("C = f * self.C_states[-1] + i * c_tilde", "C = f * self.C_states[-1] + c_tilde", "10"),
-    ("self.dbf += df_raw", "self.dbf += df", "19-23"),
-    ("dC_next = dC * self.f_gates[t]", "dC_next = dC", "24"),
-    ("dh = self.Wy.T @ dy + dh_next", "dh = self.Wy.T @ dy", "18, 20"),
-    ('np.clip(getattr(self, "d" + name), -5, 5, out=getattr(self, "d" + name))', "pass", "27"),
-    ('learning_rate * getattr(self, "d" + name))', '2 * learning_rate * getattr(self, "d" + name))', "28"),
-    ("di = dC * self.C_tilde_cache[t]", "di = dC * self.C_tilde_cache[t + 99]", "22"),
-])
-def test_check_names_the_todo_of_a_planted_bug(tmp_path, line, bug, todo):
-    with open(ATTEMPT) as handle:
-        source = handle.read()
-    assert source.count(line) == 1
-    planted = tmp_path / "attempt.py"
-    planted.write_text(source.replace(line, bug))
-    assert first_failure(planted)[0] == todo
-    assert ex1.main(["--check", str(planted)]) == 1
-
-
-def test_check_reports_a_missing_class_and_a_learners_exception_without_a_traceback(tmp_path, capsys):
-    empty = tmp_path / "empty.py"
-    empty.write_text("x = 1\n")
-    assert first_failure(empty)[0] == "-"
-    broken = tmp_path / "broken.py"
-    broken.write_text("class LSTMFromScratch:\n    def __init__(self, D, H, V):\n        # TODO 1: weights\n"
-                      "        raise NotImplementedError('not yet')\n")
-    assert first_failure(broken) == ("1", "line 4: NotImplementedError: not yet")
-    assert ex1.main(["--check", str(broken)]) == 1
-    assert "Traceback" not in capsys.readouterr().err
