@@ -63,20 +63,18 @@ OUTDIR, FIGURE = "outputs", "ex3_comparison.png"
 
 # ---- Exercise 1's LSTM and the helpers it calls, unchanged ------------------------------------------
 def sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow: exp(-|x|) is in (0, 1], and each branch keeps full
-    relative precision in its own tail."""
+    """1 / (1 + exp(-x)) without overflow: exp(-|x|) is in (0, 1], each branch exact in its tail."""
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 def log_softmax(logits):
-    """ln softmax over the last axis. Subtracting the max keeps exp() from overflowing, and staying
-    in logs keeps ln(probability) finite where the probability itself underflows."""
+    """ln softmax over the last axis: minus the max, exp() cannot overflow, and in logs
+    ln(probability) stays finite where the probability itself underflows."""
     z = logits - logits.max(axis=-1, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 def batch_outer(a, b):
-    """Sum over the batch of the outer products a b^T: (..., m), (..., n) -> (m, n).
-    For one sequence, (m,) and (n,), this is np.outer(a, b)."""
+    """Sum over the batch of a b^T: (..., m), (..., n) -> (m, n); np.outer(a, b) for (m,), (n,)."""
     return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])
 
 def batch_sum(a):
@@ -119,30 +117,27 @@ def check_state(name, state, shape):
 
 # ---- The model -------------------------------------------------------------------------------------
 class LSTMFromScratch:
-    """A one-layer LSTM with a softmax output layer, trained by BPTT and Adagrad.
-
-    input_size D (inputs are one-hot ids), hidden_size H, output_size V; seed: for the initial weights
-    and `sample`; clip_value: `backward` clips each gradient entry to [-clip_value, clip_value] (None:
-    no clipping, as a gradient check needs); forget_bias: the starting value of bf.
-    Exercises 2-4 carry this class unchanged; Exercise 3 builds its gate ablations by overriding the
-    mirror pairs `gates`/`gates_backward` and `hidden`/`hidden_backward`.
-    """
+    """A one-layer LSTM with a softmax output layer, trained by BPTT and Adagrad. input_size D
+    (one-hot ids), hidden_size H, output_size V; seed (an integer >= 0) for the initial weights and
+    `sample`; backward clips each gradient entry to [-clip_value, clip_value] (None: no clipping, as
+    a gradient check needs); forget_bias: the first bf. Exercises 2-4 carry this class unchanged;
+    Exercise 3's ablations override the pairs gates/gates_backward and hidden/hidden_backward."""
 
     PARAM_NAMES = ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo", "Wy", "by")
     sigmoid = staticmethod(sigmoid)      # the course's stub defines sigmoid as a method
 
     def __init__(self, input_size, hidden_size, output_size, seed=SEED, clip_value=CLIP_VALUE,
                  forget_bias=1.0):
-        D, H, V = (check_int(name, value) for name, value in
-                   (("input_size", input_size), ("hidden_size", hidden_size), ("output_size", output_size)))
+        D, H, V = (check_int("input_size", input_size), check_int("hidden_size", hidden_size),
+                   check_int("output_size", output_size))
         gib = (4 * H * (H + D) + V * H) * 8 / 2 ** 30           # float64 weights
-        if gib > 2:                                              # far beyond anything this pack trains
-            raise ValueError(f"hidden_size: expected at most 2 GiB of weights, got {gib:,.0f} GiB with "
-                             f"hidden_size {H}, input_size {D} and output_size {V}")
+        if gib > 2:                                              # far beyond what this pack trains
+            raise ValueError(f"hidden_size: expected at most 2 GiB of weights, got {gib:,.0f} GiB "
+                             f"with hidden_size {H}, input_size {D} and output_size {V}")
         self.clip_value = None if clip_value is None else check_float("clip_value", clip_value)
         forget_bias = check_float("forget_bias", forget_bias, low=-math.inf)
         self.input_size, self.hidden_size, self.output_size = D, H, V
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(check_int("seed", seed, low=0))
         # Gate weights ~ N(0, 1/(H+D)), so every pre-activation starts with a variance near 1.
         scale = 1.0 / np.sqrt(H + D)
         self.Wf = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 1)
@@ -153,14 +148,14 @@ class LSTMFromScratch:
         self.bc = np.zeros(H)                                    # (Ex1 TODO 3)
         self.Wo = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 4)
         self.bo = np.zeros(H)                                    # (Ex1 TODO 4)
-        # A small output layer makes the first prediction nearly uniform: the loss starts near T ln V.
+        # A small output layer: the first prediction is nearly uniform, the loss near T ln V.
         self.Wy = self.rng.normal(0.0, 0.01, (V, H))             # (Ex1 TODO 5)
         self.by = np.zeros(V)                                    # (Ex1 TODO 5)
         # Adagrad's memory: the running sum of each parameter's squared gradients.
         self.memory = {name: np.zeros_like(getattr(self, name)) for name in self.PARAM_NAMES}
 
     def gates(self, concat):
-        """The four gate equations. concat: (..., H+D). Returns f_t, i_t, C_tilde, o_t, each (..., H)."""
+        """The four gate equations. concat: (..., H+D) -> f_t, i_t, C_tilde, o_t, each (..., H)."""
         f_t = self.sigmoid(concat @ self.Wf.T + self.bf)         # forget gate (Ex1 TODO 7)
         i_t = self.sigmoid(concat @ self.Wi.T + self.bi)         # input gate (Ex1 TODO 8)
         C_tilde = np.tanh(concat @ self.Wc.T + self.bc)          # candidate values (Ex1 TODO 9)
@@ -172,20 +167,21 @@ class LSTMFromScratch:
         Adds this step's share to dWf ... dbo and returns d loss / d concat, (..., H+D)."""
         f_t, i_t, C_tilde, o_t = gates
         df, di, dC_tilde, do = dgates
-        # Back through the nonlinearities first: sigmoid' = s (1 - s), tanh' = 1 - tanh^2. Biases
-        # take these pre-activation gradients dz, just as the weights do.
-        dzf = df * f_t * (1.0 - f_t)
-        dzi = di * i_t * (1.0 - i_t)
-        dzc = dC_tilde * (1.0 - C_tilde ** 2)
-        dzo = do * o_t * (1.0 - o_t)
+        # Back through sigmoid' = s (1 - s) and tanh' = 1 - tanh^2 first; the biases take these dz,
+        # as the weights do (the stub's pre-written bias lines add df ... do, losing both).
+        # batch_outer(a, b) is np.outer(a, b), summed over the batch; batch_sum(a) likewise.
+        dzf = df * f_t * (1.0 - f_t)                             # (Ex1 TODO 23)
+        dzi = di * i_t * (1.0 - i_t)                             # (Ex1 TODO 22)
+        dzc = dC_tilde * (1.0 - C_tilde ** 2)                    # (Ex1 TODO 21)
+        dzo = do * o_t * (1.0 - o_t)                             # (Ex1 TODO 19)
         self.dWf += batch_outer(dzf, concat)                     # (Ex1 TODO 25)
-        self.dbf += batch_sum(dzf)
+        self.dbf += batch_sum(dzf)                               # (Ex1 TODO 23)
         self.dWi += batch_outer(dzi, concat)                     # (Ex1 TODO 25)
-        self.dbi += batch_sum(dzi)
+        self.dbi += batch_sum(dzi)                               # (Ex1 TODO 22)
         self.dWc += batch_outer(dzc, concat)                     # (Ex1 TODO 25)
-        self.dbc += batch_sum(dzc)
+        self.dbc += batch_sum(dzc)                               # (Ex1 TODO 21)
         self.dWo += batch_outer(dzo, concat)                     # (Ex1 TODO 25)
-        self.dbo += batch_sum(dzo)
+        self.dbo += batch_sum(dzo)                               # (Ex1 TODO 19)
         return dzf @ self.Wf + dzi @ self.Wi + dzc @ self.Wc + dzo @ self.Wo   # (Ex1 TODO 26)
 
     def hidden(self, o_t, C_t):
@@ -193,77 +189,81 @@ class LSTMFromScratch:
         return o_t * np.tanh(C_t)                                # (Ex1 TODO 12)
 
     def hidden_backward(self, dh, o_t, C_t):
-        """Mirror of `hidden`: (d loss / d o_t, the part of d loss / d C_t that comes through h_t)."""
+        """Mirror of `hidden`: (d loss / d o_t, the part of d loss / d C_t coming through h_t)."""
         tanh_C = np.tanh(C_t)
-        return dh * tanh_C, dh * o_t * (1.0 - tanh_C ** 2)       # do (Ex1 TODO 19), dC via h_t (Ex1 TODO 20)
+        do = dh * tanh_C                                         # (Ex1 TODO 19)
+        return do, dh * o_t * (1.0 - tanh_C ** 2)                # dC through h_t (Ex1 TODO 20)
 
     def forward(self, inputs, targets, h_prev, C_prev):
         """Run the LSTM over a sequence; return the loss, -sum of ln y_t[target_t] in nats.
 
-        inputs: ids in [0, D), (T,) for one sequence or (T, B) for a batch; targets: ids in [0, V)
-        shaped like inputs, -1 for a step that is not scored; h_prev, C_prev: (H,) or (B, H) states.
-        Keeps for `backward` (a batch adds a B axis after the first): inputs_cache (T, D), one-hot
-        x_t; targets (T,); h_states, C_states (T+1, H) with [0] the given states and [t+1] = h_t, C_t;
-        f_gates, i_gates, C_tilde_cache, o_gates (T, H); y_probs (T, V). Raises ValueError on bad
-        input, before changing anything.
-        """
+        inputs: ids in [0, D), (T,) or (T, B); targets: ids in [0, V) or -1 (not scored), the same
+        shape; h_prev, C_prev: (H,) or (B, H). Keeps for `backward` (a batch adds a B axis after the
+        first): inputs_cache (T, D) one-hot x_t; targets; h_states, C_states (T+1, H), [0] the given
+        states, [t+1] = h_t, C_t; f_gates, i_gates, C_tilde_cache, o_gates (T, H); y_probs (T, V).
+        ValueError on bad input, before changing anything."""
         inputs = check_ids("inputs", inputs, self.input_size)
         targets = check_ids("targets", targets, self.output_size, allow_skip=True)
         if targets.shape != inputs.shape:
-            raise ValueError(f"targets: expected the shape of inputs {inputs.shape}, got {targets.shape}")
+            raise ValueError(f"targets: expected the shape of inputs {inputs.shape}, "
+                             f"got {targets.shape}")
         state_shape = inputs.shape[1:] + (self.hidden_size,)              # (H,) or (B, H)
         h_prev = check_state("h_prev", h_prev, state_shape)
         C_prev = check_state("C_prev", C_prev, state_shape)
         T = len(inputs)
         self.inputs_cache = np.eye(self.input_size)[inputs]              # one-hot x_t
-        self.targets = targets
-        self.h_states, self.C_states = np.empty((T + 1,) + state_shape), np.empty((T + 1,) + state_shape)
+        # The stub's backward(self) reads `targets` but is never given them: forward keeps them.
+        self.targets = targets                                           # (Ex1 TODO 16)
+        self.h_states = np.empty((T + 1,) + state_shape)
+        self.C_states = np.empty((T + 1,) + state_shape)
         self.h_states[0], self.C_states[0] = h_prev, C_prev
-        self.f_gates, self.i_gates, self.C_tilde_cache, self.o_gates = (np.empty((T,) + state_shape)
-                                                                        for _ in range(4))
+        self.f_gates, self.i_gates, self.C_tilde_cache, self.o_gates = (
+            np.empty((T,) + state_shape) for _ in range(4))
         self.y_probs = np.empty((T,) + inputs.shape[1:] + (self.output_size,))
-        target_onehot = targets[..., None] == np.arange(self.output_size)    # all False where -1
+        target_onehot = targets[..., None] == np.arange(self.output_size)  # all False where -1
         loss = 0.0
         for t in range(T):
-            concat = np.concatenate([self.h_states[t], self.inputs_cache[t]], axis=-1)   # (Ex1 TODO 6)
+            concat = np.concatenate([self.h_states[t], self.inputs_cache[t]], -1)  # (Ex1 TODO 6)
             f_t, i_t, C_tilde, o_t = self.gates(concat)
-            C_t = f_t * self.C_states[t] + i_t * C_tilde         # keep some old, write some new (Ex1 TODO 10)
+            C_t = f_t * self.C_states[t] + i_t * C_tilde         # (Ex1 TODO 10)
             h_t = self.hidden(o_t, C_t)
             logits = h_t @ self.Wy.T + self.by                   # (Ex1 TODO 13)
             log_y = log_softmax(logits)                          # ln y_t (Ex1 TODO 14)
             loss -= log_y[target_onehot[t]].sum()                # - ln y_t[target_t] (Ex1 TODO 15)
-            self.f_gates[t], self.i_gates[t], self.C_tilde_cache[t], self.o_gates[t] = f_t, i_t, C_tilde, o_t
+            self.f_gates[t], self.i_gates[t] = f_t, i_t
+            self.C_tilde_cache[t], self.o_gates[t] = C_tilde, o_t
             self.C_states[t + 1], self.h_states[t + 1] = C_t, h_t
-            self.y_probs[t] = np.exp(log_y)                      # y_t = softmax(logits) (Ex1 TODO 14)
+            self.y_probs[t] = np.exp(log_y)                      # y_t = softmax (Ex1 TODO 14)
         return float(loss)
 
     def backward(self):
         """BPTT through the last `forward`: its steps in reverse, each name with a d in front.
-        Sets dWf, dbf, ..., dWy, dby, clipped to [-clip_value, clip_value]. Returns (dh_next, dC_next),
-        d loss / d h_prev and d loss / d C_prev, shaped like the states given to forward, unclipped."""
+        Sets dWf, dbf, ..., dWy, dby, clipped to [-clip_value, clip_value]. Returns (dh_next,
+        dC_next): d loss / d h_prev and d loss / d C_prev, shaped like the states, unclipped."""
         if not hasattr(self, "y_probs"):
             raise RuntimeError("backward: call forward(inputs, targets, h_prev, C_prev) first")
         for name in self.PARAM_NAMES:
             setattr(self, "d" + name, np.zeros_like(getattr(self, name)))
         target_onehot = self.targets[..., None] == np.arange(self.output_size)
         scored = (self.targets >= 0)[..., None]
-        dh_next, dC_next = np.zeros_like(self.h_states[0]), np.zeros_like(self.C_states[0])  # from step t+1
+        dh_next = np.zeros_like(self.h_states[0])                # d loss / d h_t from step t+1
+        dC_next = np.zeros_like(self.C_states[0])                # d loss / d C_t from step t+1
         for t in reversed(range(len(self.targets))):
             concat = np.concatenate([self.h_states[t], self.inputs_cache[t]], axis=-1)
-            gate_values = f_t, i_t, C_tilde, o_t = (self.f_gates[t], self.i_gates[t], self.C_tilde_cache[t],
-                                                    self.o_gates[t])
-            dy = (self.y_probs[t] - target_onehot[t]) * scored[t]   # softmax + cross-entropy (Ex1 TODO 16)
+            f_t, i_t = self.f_gates[t], self.i_gates[t]
+            C_tilde, o_t = self.C_tilde_cache[t], self.o_gates[t]
+            dy = (self.y_probs[t] - target_onehot[t]) * scored[t]  # softmax + CE (Ex1 TODO 16)
             self.dWy += batch_outer(dy, self.h_states[t + 1])    # (Ex1 TODO 17)
             self.dby += batch_sum(dy)                            # (Ex1 TODO 17)
-            dh = dy @ self.Wy + dh_next                          # from the output and from t+1 (Ex1 TODO 18)
-            do, dC = self.hidden_backward(dh, o_t, self.C_states[t + 1])                 # (Ex1 TODO 19)
-            dC = dC + dC_next                                    # from h_t and from C_{t+1} (Ex1 TODO 20)
-            dC_tilde = dC * i_t                           # C_t = f_t*C_prev + i_t*C_tilde (Ex1 TODO 21)
+            dh = dy @ self.Wy + dh_next                          # output and step t+1 (Ex1 TODO 18)
+            do, dC = self.hidden_backward(dh, o_t, self.C_states[t + 1])             # (Ex1 TODO 19)
+            dC = dC + dC_next                                    # via h_t and C_{t+1} (Ex1 TODO 20)
+            dC_tilde = dC * i_t                                  # (Ex1 TODO 21)
             di = dC * C_tilde                                    # (Ex1 TODO 22)
             df = dC * self.C_states[t]                           # (Ex1 TODO 23)
-            dC_next = dC * f_t      # the cell's own path back in time: f_t near 1 keeps it (Ex1 TODO 24)
-            dconcat = self.gates_backward(concat, gate_values, (df, di, dC_tilde, do))    # (Ex1 TODO 25)
-            dh_next = dconcat[..., :self.hidden_size]            # concat = [h_prev, x_t] (Ex1 TODO 26)
+            dC_next = dC * f_t                   # f_t near 1 keeps the gradient (Ex1 TODO 24)
+            dconcat = self.gates_backward(concat, (f_t, i_t, C_tilde, o_t), (df, di, dC_tilde, do))
+            dh_next = dconcat[..., :self.hidden_size]            # h_prev's part (Ex1 TODO 26)
         if self.clip_value is not None:                          # tames exploding gradients
             for name in self.PARAM_NAMES:
                 grad = getattr(self, "d" + name)
@@ -272,31 +272,31 @@ class LSTMFromScratch:
 
     def update_weights(self, learning_rate):
         """One Adagrad step for every parameter, the course reference's update (the stub's comment
-        says plain SGD, param -= lr * d):
-            memory += d ** 2;   param -= learning_rate * d / sqrt(memory + 1e-8)
-        so a weight whose gradients have been large takes smaller steps from then on."""
+        says SGD): memory += d ** 2; param -= learning_rate * d / sqrt(memory + 1e-8), so a weight
+        whose gradients have been large takes smaller steps from then on."""
         learning_rate = check_float("learning_rate", learning_rate)
         if not hasattr(self, "dWf"):
             raise RuntimeError("update_weights: call forward and backward first")
         for name in self.PARAM_NAMES:
-            grad, memory = getattr(self, "d" + name), self.memory[name]
-            memory += grad * grad                                                    # (Ex1 TODO 28)
-            getattr(self, name)[...] -= learning_rate * grad / np.sqrt(memory + 1e-8)   # (Ex1 TODO 28)
+            param, grad, memory = getattr(self, name), getattr(self, "d" + name), self.memory[name]
+            memory += grad * grad                                            # (Ex1 TODO 28)
+            param -= learning_rate * grad / np.sqrt(memory + 1e-8)           # (Ex1 TODO 28)
 
     def sample(self, h, C, seed_idx, n, temperature=1.0, rng=None):
-        """n ids generated from (H,) states h, C and the input id seed_idx, each fed back as the next
-        input. temperature > 0 divides the logits (below 1 is greedier); rng defaults to the model's.
-        Returns a list of n ints in [0, V). Needs input_size == output_size."""
+        """n ids generated from (H,) states h, C and the input id seed_idx, each fed back as the
+        next input. temperature > 0 divides the logits (below 1 is greedier); rng defaults to the
+        model's. Returns a list of n ints in [0, V). Needs input_size == output_size."""
         temperature, n = check_float("temperature", temperature), check_int("n", n, low=0)
         if self.input_size != self.output_size:
-            raise ValueError(f"sample: needs input_size == output_size, got {self.input_size} and "
-                             f"{self.output_size}")
+            raise ValueError(f"sample: needs input_size == output_size, got {self.input_size} "
+                             f"and {self.output_size}")
         check_ids("seed_idx", [seed_idx], self.input_size)
         h, C = check_state("h", h, (self.hidden_size,)), check_state("C", C, (self.hidden_size,))
         rng = self.rng if rng is None else rng
         ids = [seed_idx]
         for _ in range(n):
-            f_t, i_t, C_tilde, o_t = self.gates(np.concatenate([h, np.eye(self.input_size)[ids[-1]]]))
+            x_t = np.eye(self.input_size)[ids[-1]]
+            f_t, i_t, C_tilde, o_t = self.gates(np.concatenate([h, x_t]))
             C = f_t * C + i_t * C_tilde
             h = self.hidden(o_t, C)
             p = np.exp(log_softmax((self.Wy @ h + self.by) / temperature))
