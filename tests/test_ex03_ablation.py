@@ -123,9 +123,9 @@ def test_a_batch_equals_its_sequences_run_one_by_one(name):
 @pytest.mark.parametrize("name", ex3.MODELS)
 def test_every_model_learns_a_small_text(name):
     chars = sorted(set(TEXT))
-    ids = np.array([chars.index(ch) for ch in TEXT])
     model = ex3.MODELS[name](len(chars), 16, len(chars), seed=0)
-    loss = ex3.train_language_model(model, ids, 120, batch_size=4)["train_loss"]
+    losses = ex3.train_model(model, TEXT, {ch: k for k, ch in enumerate(chars)}, 120, streams=4)
+    loss = np.array(losses) / ex3.SEQ_LENGTH
     assert loss[0] == pytest.approx(math.log(len(chars)), rel=0.05)    # a fresh model guesses uniformly
     assert loss[-10:].mean() < 0.5 * loss[0]
 
@@ -171,8 +171,8 @@ def test_the_stubs_flow_runs_as_the_stub_calls_it(tmp_path, capsys, monkeypatch)
 
 # ---- the study ------------------------------------------------------------------------------------
 def test_the_same_seed_gives_the_same_study_and_another_seed_does_not():
-    first = ex3.run_study(["LSTM", "RNN"], [0, 1], **TINY_STUDY)
-    again = ex3.run_study(["LSTM", "RNN"], [0, 1], **TINY_STUDY)
+    first = ex3.run_ablation_study(["LSTM", "RNN"], [0, 1], **TINY_STUDY)
+    again = ex3.run_ablation_study(["LSTM", "RNN"], [0, 1], **TINY_STUDY)
     for name in ("LSTM", "RNN"):
         for a, b in zip(first["runs"][name], again["runs"][name]):
             np.testing.assert_array_equal(a["train_loss"], b["train_loss"])
@@ -182,7 +182,7 @@ def test_the_same_seed_gives_the_same_study_and_another_seed_does_not():
 
 
 def test_the_study_records_every_measure_for_every_run():
-    results = ex3.run_study(list(ex3.MODELS), [0], **TINY_STUDY)
+    results = ex3.run_ablation_study(list(ex3.MODELS), [0], **TINY_STUDY)
     params = {}
     for name in ex3.MODELS:
         (run,) = results["runs"][name]
@@ -230,15 +230,15 @@ def test_summarize_on_a_hand_made_study():
 
 def test_the_conclusions_follow_the_numbers():
     results = hand_made_study()
-    text = " ".join(ex3.verdicts(ex3.summarize(results)))
+    text = " ".join(ex3.comparisons(ex3.summarize(results)))
     assert "LSTM ~ RNN < NFG" in text
-    assert "NFG against LSTM: held-out loss +0.500 nats/char (beyond the seed spread 0.100)" in text
-    assert "recall +0 points (within the seed spread 10)" in text
+    assert "NFG against LSTM: held-out loss +0.500 nats/char, beyond the spread 0.100" in text
+    assert "recall +0 points, within the spread 10" in text
     assert "Recall above chance (25%) by more than the seed spread after 20 distractors: LSTM, NFG." in text
     for r, v in zip(results["runs"]["NFG"], (1.05, 1.1, 1.15)):    # as good as the LSTM now
         r["heldout_loss"] = v
-    text = " ".join(ex3.verdicts(ex3.summarize(results)))
-    assert "LSTM ~ NFG ~ RNN" in text and "held-out loss +0.000 nats/char (within the seed spread" in text
+    text = " ".join(ex3.comparisons(ex3.summarize(results)))
+    assert "LSTM ~ NFG ~ RNN" in text and "held-out loss +0.000 nats/char, within the spread" in text
 
 
 def test_the_figure_of_a_study_has_four_panels(tmp_path):
@@ -252,7 +252,7 @@ TINY_CLI = ["--seeds", "2", "--iterations", "4", "--memory-iterations", "3", "--
 
 
 def test_the_command_line_prints_the_report_and_saves_the_figure(tmp_path, capsys):
-    assert ex3.main(TINY_CLI + ["--outdir", str(tmp_path)]) == 0
+    assert ex3.cli(TINY_CLI + ["--outdir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "held-out loss" in out and "NOAF against LSTM" in out and "Samples" in out
     assert (tmp_path / ex3.FIGURE).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -265,7 +265,7 @@ def test_the_command_line_prints_the_report_and_saves_the_figure(tmp_path, capsy
     (["--seed", "-1"], "--seed"), (["--models", "GRU"], "--models"), (["--seeds", "x"], "--seeds")])
 def test_bad_flags_give_one_line_naming_the_flag_and_exit_2(argv, flag, capsys):
     try:
-        code = ex3.main(argv)
+        code = ex3.cli(argv)
     except SystemExit as exit_:                    # argparse's own type and choice errors
         code = exit_.code
     captured = capsys.readouterr()
@@ -276,13 +276,13 @@ def test_bad_flags_give_one_line_naming_the_flag_and_exit_2(argv, flag, capsys):
 def test_an_unwritable_outdir_fails_before_any_training(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    assert ex3.main(["--outdir", str(blocker / "sub")]) == 2
+    assert ex3.cli(["--outdir", str(blocker / "sub")]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1 and "--outdir" in captured.err
 
 
 def test_a_diverging_run_stops_with_one_line_and_exit_1(tmp_path, capsys):
-    assert ex3.main(["--learning-rate", "1e308", "--models", "LSTM", "--seeds", "1", "--outdir", str(tmp_path)]) == 1
+    assert ex3.cli(["--learning-rate", "1e308", "--models", "LSTM", "--seeds", "1", "--outdir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "try a smaller --learning-rate" in err
 
@@ -292,16 +292,18 @@ def test_a_diverging_run_stops_with_one_line_and_exit_1(tmp_path, capsys):
      "num_iterations"),
     (lambda: ex3.train_model(ex3.LSTMFromScratch(3, 4, 3), "abd" * 20, {"a": 0, "b": 1, "c": 2}), "text"),
     (lambda: ex3.compare_models("abc" * 20, {"a": 0, "b": 1, "c": 2}, hidden_size=0), "hidden_size"),
-    (lambda: ex3.train_language_model(ex3.LSTMFromScratch(3, 4, 3), np.array([0, 1, 2]), 5), "train_ids"),
+    (lambda: ex3.train_model(ex3.LSTMFromScratch(3, 4, 3), "a", {"a": 0}), "text"),
+    (lambda: ex3.train_model(ex3.LSTMFromScratch(3, 4, 3), "abc", {"a": 0, "b": 1, "c": 5}), "char_to_idx"),
+    (lambda: ex3.compare_models("abc" * 20, {"a": 0, "b": 1, "c": 2}, seed=-1), "seed"),
     (lambda: ex3.make_memory_batch(np.random.default_rng(0), 4, 0), "delay"),
     (lambda: ex3.make_memory_batch(np.random.default_rng(0), -1, 3), "batch_size"),
     (lambda: ex3.train_memory_task(ex3.LSTMFromScratch(9, 4, 5), 0, 3, np.random.default_rng(0)), "iterations"),
     (lambda: ex3.recall_accuracy(ex3.LSTMFromScratch(9, 4, 5), 3, n_sequences=0), "n_sequences"),
-    (lambda: ex3.run_study(["GRU"], [0], **TINY_STUDY), "models"),
-    (lambda: ex3.run_study(["LSTM"], [], **TINY_STUDY), "seeds"),
-    (lambda: ex3.run_study(["LSTM"], [1, 1], **TINY_STUDY), "seeds"),
-    (lambda: ex3.run_study(["LSTM"], [0], 4, 4, 10 ** 9, 6, log=None), "delay"),
-    (lambda: ex3.run_study(["LSTM"], [0], 4, 4, 3, 10 ** 6, log=None), "hidden_size"),
+    (lambda: ex3.run_ablation_study(["GRU"], [0], **TINY_STUDY), "models"),
+    (lambda: ex3.run_ablation_study(["LSTM"], [], **TINY_STUDY), "seeds"),
+    (lambda: ex3.run_ablation_study(["LSTM"], [1, 1], **TINY_STUDY), "seeds"),
+    (lambda: ex3.run_ablation_study(["LSTM"], [0], 4, 4, 10 ** 9, 6, log=None), "delay"),
+    (lambda: ex3.run_ablation_study(["LSTM"], [0], 4, 4, 3, 10 ** 6, log=None), "hidden_size"),
     (lambda: ex3.analyze_results({"LSTM": []}), "results"),
     (lambda: ex3.summarize(hand_made_study(), threshold=math.nan), "threshold"),
     (lambda: ex3.plot_comparison(hand_made_study(), "/proc/no/such/dir/f.png"), "path"),
