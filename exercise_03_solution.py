@@ -1,12 +1,8 @@
 """Exercise 3: a gate ablation study. What does each LSTM gate buy? Measured over seeds.
 
-The course's exercise file asks for three LSTMs that each fix one gate at 1 (TODO 1-3), a
-training loop (TODO 4), the four models trained alike (TODO 5-9), a loss plot (TODO 10), an
-analysis (TODO 11) and conclusions (TODO 12); `grep -n "(TODO 7)" exercise_03_solution.py` finds
-an answer. The file's own calls (compare_models, plot_comparison, analyze_results,
-write_conclusions) run on this file as they are, as do the course's solutions list's
-run_ablation_study and visualize_comparison.
-
+It answers the course's exercise file: three LSTMs that each fix one gate at 1 (TODO 1-3), a
+training loop (TODO 4), four models trained alike (TODO 5-9), a loss plot (TODO 10), an analysis
+(TODO 11), conclusions (TODO 12); `grep -n "(TODO 7)" exercise_03_solution.py` finds an answer.
 Each model is Exercise 1's LSTMFromScratch (first below, unchanged) with one equation changed
 through its hooks gates/gates_backward, hidden/hidden_backward; concat = [h_prev, x_t]:
     LSTM  f_t, i_t, o_t = sigmoid(W. concat + b.),  C_tilde = tanh(Wc concat + bc),
@@ -15,18 +11,16 @@ through its hooks gates/gates_backward, hidden/hidden_backward; concat = [h_prev
     CIFG  i_t = 1 - f_t    NOAF h_t = o_t * C_t (Greff et al. 2017's two further variants)
     RNN   f_t = 0, i_t = o_t = 1, h_t = C_t, so h_t = tanh(Wc concat + bc)
     all   y_t = softmax(Wy h_t + by),  loss = - sum_t ln y_t[target_t]  (nats)
-A gate fixed at 1 has sigmoid' = s (1 - s) = 0: its weights get exactly zero gradient and never
-move.
+A gate fixed at 1 has sigmoid' = s (1 - s) = 0: its weights get no gradient and never move.
 
 run_ablation_study trains every model with every seed alike on a character-level language model
 (first 90% of a built-in text; loss per character on the rest) and a memory task (name the first
-of delay + 2 symbols at the last; held-out recall).
+of delay + 2 symbols at the last; held-out recall). It prints a line per run, a table, samples,
+answers to the exercise's questions and verdicts on the course's claims from the numbers, and
+saves ex3_comparison.png (loss curves, held-out loss, updates to a threshold, recall).
     python exercise_03_solution.py             # 7 models x 3 seeds, about 3 min
     python exercise_03_solution.py --quick     # a smoke run, about 10 s
     python exercise_03_solution.py --check my_exercise_03.py   # grade your file, TODO by TODO
-It prints a line per run, a table, a sample per model, the answers to the exercise's questions
-and verdicts on the course's claims, all from the numbers, and saves ex3_comparison.png (loss
-curves, held-out loss, updates to a loss threshold, recall) under --outdir.
 """
 import math
 import os
@@ -36,6 +30,7 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # tiny matmuls: more threads only add overhead
 import numpy as np
 import matplotlib.pyplot as plt
+from numpy.random import SeedSequence
 
 SEED = 0
 CLIP_VALUE = 5.0           # elementwise gradient clipping to [-5, 5], as the course teaches
@@ -253,7 +248,6 @@ class LSTMFromScratch:
 class LSTMNoForget(LSTMFromScratch):
     """NFG: f_t = 1, so C_t = C_prev + i_t * C_tilde: the cell adds and never forgets."""
     UNUSED = ("Wf", "bf")                                        # their gradient is exactly 0
-
     def gates(self, concat):
         _, i_t, C_tilde, o_t = super().gates(concat)
         return np.ones_like(i_t), i_t, C_tilde, o_t              # f_t = 1 (TODO 1)
@@ -261,7 +255,6 @@ class LSTMNoForget(LSTMFromScratch):
 class LSTMNoInput(LSTMFromScratch):
     """NIG: i_t = 1, so C_t = f_t * C_prev + C_tilde: every candidate is written in full."""
     UNUSED = ("Wi", "bi")
-
     def gates(self, concat):
         f_t, _, C_tilde, o_t = super().gates(concat)
         return f_t, np.ones_like(f_t), C_tilde, o_t              # i_t = 1 (TODO 2)
@@ -269,7 +262,6 @@ class LSTMNoInput(LSTMFromScratch):
 class LSTMNoOutput(LSTMFromScratch):
     """NOG: o_t = 1, so h_t = tanh(C_t): the whole squashed cell is shown."""
     UNUSED = ("Wo", "bo")
-
     def gates(self, concat):
         f_t, i_t, C_tilde, _ = super().gates(concat)
         return f_t, i_t, C_tilde, np.ones_like(f_t)              # o_t = 1 (TODO 3)
@@ -280,7 +272,6 @@ LSTMNoForgetGate, LSTMNoInputGate, LSTMNoOutputGate = LSTMNoForget, LSTMNoInput,
 class LSTMCoupledGates(LSTMFromScratch):
     """CIFG: i_t = 1 - f_t, the cell writes as much as it forgets; d loss / d f_t = df - di."""
     UNUSED = ("Wi", "bi")
-
     def gates(self, concat):
         f_t, _, C_tilde, o_t = super().gates(concat)
         return f_t, 1.0 - f_t, C_tilde, o_t
@@ -291,7 +282,6 @@ class LSTMCoupledGates(LSTMFromScratch):
 
 class LSTMNoOutputActivation(LSTMFromScratch):
     """NOAF: h_t = o_t * C_t, the cell shown without its tanh: h_t is no longer bounded by 1."""
-
     def hidden(self, o_t, C_t):
         return o_t * C_t
 
@@ -299,10 +289,8 @@ class LSTMNoOutputActivation(LSTMFromScratch):
         return dh * C_t, dh * o_t                    # d loss / d o_t, d loss / d C_t via h_t
 
 class VanillaRNN(LSTMFromScratch):
-    """Elman's RNN, h_t = tanh(Wc concat + bc): the LSTM with f_t = 0, i_t = o_t = 1 and
-    h_t = C_t, so C_t = C_tilde = h_t and nothing flows back through C."""
+    """Elman's RNN, h_t = tanh(Wc concat + bc): f_t = 0, i_t = o_t = 1, h_t = C_t = C_tilde."""
     UNUSED = ("Wf", "bf", "Wi", "bi", "Wo", "bo")
-
     def gates(self, concat):
         C_tilde = np.tanh(concat @ self.Wc.T + self.bc)
         return np.zeros_like(C_tilde), np.ones_like(C_tilde), C_tilde, np.ones_like(C_tilde)
@@ -325,15 +313,12 @@ MODELS = {"LSTM": LSTMFromScratch, "NFG": LSTMNoForget, "NIG": LSTMNoInput,   # 
 # ---- The exercise file's functions (TODO 4-9) ---------------------------------------------------
 def train_model(model, text, char_to_idx, num_iterations=1000, streams=1, rng=None,
                 heldout=None, learning_rate=LEARNING_RATE):
-    """Truncated BPTT through `text` (a str of keys of char_to_idx, 2 characters or more).
-
-    Each of `streams` parallel streams starts at an offset drawn from rng (default: seeded with
-    SEED), carries h and C from one window of SEQ_LENGTH characters to the next (shorter if the
-    text is), and starts again from the text's start and zero states when it runs out.
-    heldout: None, or (text, curve): every EVAL_EVERY updates and after the last, the loss per
-    character on that text from zero states is appended to the list `curve` as (update, nats).
-    Returns num_iterations losses (a list), each summed over a window, mean over streams (nats).
-    """
+    """Truncated BPTT through `text` (a str of keys of char_to_idx, 2 or more): each of `streams`
+    streams starts at an offset drawn from rng (default: seeded with SEED), carries h and C from
+    one window of SEQ_LENGTH characters to the next, and starts again at the text's start from
+    zero states when it runs out. heldout: None or (text, curve), whose loss per character from
+    zero states is appended to the list curve as (update, nats) every EVAL_EVERY updates.
+    Returns num_iterations losses (a list), each summed over a window, mean over streams (nats)."""
     check_training(model, text, char_to_idx, num_iterations, streams, heldout, learning_rate)
     ids = np.array([char_to_idx[ch] for ch in text])
     T = min(SEQ_LENGTH, len(ids) - 1)
@@ -356,14 +341,10 @@ def train_model(model, text, char_to_idx, num_iterations=1000, streams=1, rng=No
             h, C = model.h_states[-1].copy(), model.C_states[-1].copy()   # carried over
             pos += T
             if heldout and ((n + 1) % EVAL_EVERY == 0 or n + 1 == num_iterations):
-                heldout[1].append((n + 1, heldout_loss(model, heldout[0], char_to_idx)))
+                test = [char_to_idx[ch] for ch in heldout[0]]      # read once, from zeros
+                loss = model.forward(test[:-1], test[1:], *[np.zeros(model.hidden_size)] * 2)
+                heldout[1].append((n + 1, loss / (len(test) - 1)))
     return losses
-
-def heldout_loss(model, text, char_to_idx):
-    """The loss per character (nats) of `text` read once from zero states; keeps the states."""
-    ids = [char_to_idx[ch] for ch in text]
-    zeros = np.zeros(model.hidden_size)
-    return model.forward(ids[:-1], ids[1:], zeros, zeros) / (len(ids) - 1)
 
 STUB_MODELS = {"Baseline": LSTMFromScratch,                                        # (TODO 6)
                "No Forget": LSTMNoForget,                                          # (TODO 7)
@@ -380,7 +361,7 @@ def compare_models(text, char_to_idx, hidden_size=64, num_iterations=1000, seed=
         results[name] = train_model(model, text, char_to_idx, num_iterations)
     return results
 
-# ---- The memory task ------------------------------------------------------------------------------
+# ---- The memory task -----------------------------------------------------------------------------
 def make_memory_batch(rng, batch_size, delay):
     """(inputs, targets), int (delay + 2, batch_size): a recall symbol (ids 0..N_RECALL-1),
     `delay` distractors (the next N_DISTRACTORS ids), the query (the last id). Targets: the blank
@@ -421,25 +402,22 @@ def recall_accuracy(model, delay, n_sequences=MEMORY_EVAL_SEQUENCES, seed=MEMORY
 def run_ablation_study(models=tuple(MODELS), seeds=(0, 1, 2), iterations=ITERATIONS,
                        memory_iterations=MEMORY_ITERATIONS, delay=DELAY, hidden_size=HIDDEN_SIZE,
                        learning_rate=LEARNING_RATE, log=print):
-    """Train every model (keys of MODELS) with every seed on both tasks alike; a seed fixes a run's
-    initialisation, data order and sample; log takes a line per run.
-    Returns {'config', 'models', 'seeds', 'runs': {model: [a run per seed]}}. A run holds
-    'train_loss' (iterations,) and 'heldout' [(update, loss)] in nats/char, 'heldout_loss' (the
-    last), 'saturation' (share of held-out cell values with |tanh C_t| > SATURATED), 'recall' in
-    [0, 1], 'sample', 'params', 'seconds'."""
+    """Train every model (keys of MODELS) with every seed (fixing its initialisation, data order
+    and sample) on both tasks alike; log takes a line per run. Returns {'config', 'models',
+    'seeds', 'runs': {model: [a run per seed]}}; a run holds 'train_loss' (iterations,) and
+    'heldout' [(update, loss)] in nats/char, 'heldout_loss' (the last), 'saturation' (share of
+    held-out C_t with |tanh C_t| > SATURATED), 'recall' in [0, 1], 'sample', 'params', 'seconds'."""
     models, seeds = check_study(models, seeds, iterations, memory_iterations, delay,
                                 hidden_size, learning_rate)
     chars = sorted(set(DEFAULT_CORPUS))
     char_to_idx = {ch: k for k, ch in enumerate(chars)}
     split = len(DEFAULT_CORPUS) - int(len(DEFAULT_CORPUS) * HELDOUT_FRACTION)
     train_text, heldout_text = DEFAULT_CORPUS[:split], DEFAULT_CORPUS[split:]
-    runs, spent, jobs = {m: [] for m in models}, 0.0, [(m, s) for m in models for s in seeds]
+    runs, jobs = {m: [] for m in models}, [(m, s) for m in models for s in seeds]
     for n, (name, seed) in enumerate(jobs, 1):
         start = time.perf_counter()
-        init, data, memory_init, memory_data, sampling = \
-            np.random.SeedSequence(seed).generate_state(5)
-        model = MODELS[name](len(chars), hidden_size, len(chars), seed=init)
-        curve = []
+        init, data, memory_init, memory_data, sampling = SeedSequence(seed).generate_state(5)
+        model, curve = MODELS[name](len(chars), hidden_size, len(chars), seed=init), []
         losses = train_model(model, train_text, char_to_idx, iterations, BATCH_SIZE,
                              np.random.default_rng(data), (heldout_text, curve), learning_rate)
         run = {"train_loss": np.array(losses) / min(SEQ_LENGTH, split - 1), "heldout": curve,
@@ -456,19 +434,15 @@ def run_ablation_study(models=tuple(MODELS), seeds=(0, 1, 2), iterations=ITERATI
         run.update(recall=recall_accuracy(memory, delay), params=count_parameters(model),
                    seconds=time.perf_counter() - start)
         runs[name].append(run)
-        spent += run["seconds"]
         if log:
-            log(f"run {n}/{len(jobs)}  {name:<4} seed {seed}  "
-                f"train {run['train_loss'][-20:].mean():.2f}  held-out {run['heldout_loss']:.2f}"
-                f" nats/char  recall {run['recall']:.0%}  {run['seconds']:.1f} s  "
-                f"eta {format_eta(spent / n * (len(jobs) - n))}")
+            log(progress_line(n, jobs, runs))
     freq = np.bincount([char_to_idx[ch] for ch in train_text]) / split   # character frequencies
     config = dict(iterations=iterations, delay=delay, chance=1 / N_RECALL,
                   heldout_chars=len(heldout_text),                 # the best memoryless loss:
                   unigram=float(-(freq[freq > 0] * np.log(freq[freq > 0])).sum()))
     return {"config": config, "models": models, "seeds": seeds, "runs": runs}
 
-# ---- Analysis ----------------------------------------------------------------------------------------
+# ---- Analysis ------------------------------------------------------------------------------------
 def smooth(values, weight=SMOOTHING):
     """Exponential moving average started at the first value: (N,) -> (N,)."""
     out, running = np.empty(len(values)), values[0]
@@ -534,114 +508,91 @@ def comparisons(s):
                      f"{s['config']['delay']} distractors: {', '.join(above) or 'no model'}.")
     return lines
 
+GATES = {"forget": (("NFG", "No Forget"), "with f_t = 1 the cell can only add, never clear"),
+         "input": (("NIG", "No Input"), "with i_t = 1 every candidate is written in full"),
+         "output": (("NOG", "No Output"), "with o_t = 1 all of the squashed cell reaches h_t")}
+
 def conclusions(s):
-    """The answers to TODO 12's four questions and verdicts on the course's claims, worded from
-    the numbers in summarize's dict `s`: a list of str."""
+    """The answers to TODO 12's four questions, each with a verdict on the course's claim about
+    it, worded from the numbers in summarize's dict `s`: a list of str."""
     st, key, ref, vs, chance = (s[k] for k in ("stats", "key", "reference", "vs_reference",
                                                "chance"))
-    gates = {g: m for g, pair in (("forget", ("NFG", "No Forget")), ("input", ("NIG", "No Input")),
-                                  ("output", ("NOG", "No Output"))) for m in pair if m in vs}
+    gates = {g: m for g, (names, _) in GATES.items() for m in names if m in vs}
     if not gates:
-        return ["Q1-Q4: no model with a removed gate was trained, so there is nothing to answer."]
-    task = "text" if key == "heldout_loss" else "text (final training loss)"
-    lm = {g: vs[m][key] for g, m in gates.items()}                 # + = worse than ref
-    mem = {g: vs[m]["recall"] for g, m in gates.items() if "recall" in vs[m]}   # - = worse
-    worst_lm = max(lm, key=lambda g: lm[g]["diff"])
-    hurt = f"the {worst_lm} gate" if lm[worst_lm]["diff"] > 0 else "none of them"
-    lines = [f"Q1 Which removed gate hurt most? On {task}: {hurt} ("
-             + "; ".join(f"{gates[g]} {cost(lm[g])}" for g in lm) + ")."]
-    if mem:
-        worst_mem = min(mem, key=lambda g: mem[g]["diff"])
-        hurt = f"the {worst_mem} gate" if mem[worst_mem]["diff"] < 0 else "none of them"
-        lines.append(f"   On memory (recall after {s['config']['delay']} distractors): {hurt} ("
-                     + "; ".join(f"{gates[g]} {cost(mem[g], 100)}" for g in mem) + ").")
-    # Q2: why, from this run's measurements of the model that lost most.
-    why = {"forget": "with f_t = 1 the cell can only add, so nothing stored is ever cleared",
-           "input": "with i_t = 1 every candidate is written in full, distractors included",
-           "output": "with o_t = 1 the whole squashed cell reaches h_t at every step"}
-    m = gates[worst_lm]
+        return ["Q1-Q4: no model with a removed gate was trained: nothing to answer."]
+    tasks = {"text": {g: vs[m][key] for g, m in gates.items()},           # diff > 0: worse
+             "memory": {g: vs[m]["recall"] for g, m in gates.items() if "recall" in vs[m]}}
+    worst, lines = {}, []
+    for task, costs in tasks.items():                        # Q1, and "forget is most critical"
+        if not costs:
+            continue
+        sign, scale = (1, 1) if task == "text" else (-1, 100)     # recall: lower is worse
+        worst[task] = g = max(costs, key=lambda g: sign * costs[g]["diff"])
+        hurt = "none" if sign * costs[g]["diff"] <= 0 else f"the {g} gate" + (
+            ", but within the seed spread" if costs[g]["within"] else "")
+        lines.append(f"Q1 Which removed gate hurt most on {task}? {hurt} (" + "; ".join(
+            f"{gates[g]} {cost(c, scale)}" for g, c in costs.items()) + ").")
+        top = max((g for g in costs if g != "forget"), key=lambda g: sign * costs[g]["diff"],
+                  default=None)
+        if "forget" in costs and top:
+            lines.append(f"   Claim 'the forget gate is most critical', on {task}: it " + judge(
+                sign * (costs["forget"]["diff"] - costs[top]["diff"]),
+                max(costs["forget"]["spread"], costs[top]["spread"]), f"{top} gate") + ".")
+    m = gates[worst["text"]]                 # Q2: why, from this run's own measurements
     fit = st[m]["final_loss"][0] - st[ref]["final_loss"][0]
-    line = (f"Q2 Why? {m}: {why[worst_lm]}. Its final training loss is {fit:+.3f} nats/char "
-            f"against {ref}'s, so it " + ("fits the training text worse too (it underfits)"
-                                          if fit > 0 else "fits the training text as well or "
-                                          "better: its cost is in generalising"))
-    if "saturation" in st[m]:
-        line += (f"; {st[m]['saturation'][0]:.0%} of its held-out cell values are saturated "
-                 f"(|tanh C_t| > {SATURATED}) against {st[ref]['saturation'][0]:.0%} in {ref}")
-    lines.append(line + ".")
-    if mem and worst_mem != worst_lm:
-        r = st[gates[worst_mem]]["recall"][0]
-        lines.append(f"   {gates[worst_mem]}: {why[worst_mem]}; its recall is {r:.0%} against "
-                     f"chance {chance:.0%} and {st[ref]['recall'][0]:.0%} for {ref}.")
-    # Q3: does each one-gate model still work: better than no context, recall above chance?
-    base, works = s["config"].get("unigram"), []
+    lines.append(f"Q2 Why? {m}: {GATES[worst['text']][1]}. Its final training loss is "
+                 f"{fit:+.3f} nats/char against {ref}'s: it " + (
+                     "fits the training text worse too (underfits)." if fit > 0 else
+                     "fits the training text as well or better: its cost is in generalising."))
+    if "memory" in worst and worst["memory"] != worst["text"] and \
+            tasks["memory"][worst["memory"]]["diff"] < 0:
+        m = gates[worst["memory"]]
+        lines.append(f"   {m}: {GATES[worst['memory']][1]}, distractors too; its recall is "
+                     f"{st[m]['recall'][0]:.0%}, chance {chance:.0%}, {ref} "
+                     f"{st[ref]['recall'][0]:.0%}.")
+    if "saturation" in st[ref]:
+        line = "   Saturated held-out cell values (|tanh C_t| > " + f"{SATURATED}): " + ", ".join(
+            f"{m} {st[m]['saturation'][0]:.0%}" for m in [ref] + list(gates.values())) + "."
+        if "input" in gates:
+            c = vs[gates["input"]]["saturation"]
+            line += (" Claim 'the input gate prevents saturation': it " + judge(
+                c["diff"], c["spread"], "full LSTM").replace("cost more", "saturates more")
+                + f" ({gates['input']} {cost(c, 100)}).")
+        lines.append(line)
+    base, works = s["config"].get("unigram"), []     # Q3: better than no context, than chance?
     for g, m in gates.items():
-        text = f"without the {g} gate {st[m][key][0]:.3f} nats/char"
+        works.append(f"without the {g} gate {st[m][key][0]:.3f} nats/char")
         if base:
-            text += (" (below" if st[m][key][0] < base else " (not below") + \
-                f" the {base:.2f} of character frequencies alone)"
+            works[-1] += f" ({'below' if st[m][key][0] < base else 'not below'} the {base:.2f} " \
+                "of character frequencies alone)"
         if chance is not None:
             low = st[m]["recall"][0] - np.nan_to_num(st[m]["recall"][1])
-            text += f", recall {st[m]['recall'][0]:.0%} (" + \
+            works[-1] += f", recall {st[m]['recall'][0]:.0%} (" + \
                 ("above" if low > chance else "not above") + " chance by the seed spread)"
-        works.append(text)
     lines.append("Q3 Does it still work without one gate? " + "; ".join(works) + ".")
-    # Q4: what the costs say about the design.
-    paid = {g: [t for t, c in (("text", lm[g]), ("memory", mem.get(g))) if c and
-                c["within"] is False and (c["diff"] > 0) == (t == "text")] for g in gates}
+    paid = {g: [t for t, costs in tasks.items() if g in costs and costs[g]["within"] is False
+                and (costs[g]["diff"] > 0) == (t == "text")] for g in gates}       # Q4
     lines.append("Q4 The design: " + "; ".join(
         f"the {g} gate pays on {' and '.join(t) if t else 'neither task beyond the seed spread'}"
         for g, t in paid.items()) + ".")
+    if "output" in paid:
+        lines.append("   Claim 'the output gate gives control': " + (
+            f"holds: removing it costs on {' and '.join(paid['output'])}." if paid["output"] else
+            "weaker than claimed: removing it costs nothing beyond the seed spread."))
     if "CIFG" in vs:
         c = vs["CIFG"][key]
-        lines[-1] += (f" Coupling i_t = 1 - f_t (CIFG) costs {cost(c)}: " + (
+        lines.append(f"   Coupling i_t = 1 - f_t (CIFG) costs {cost(c)}: " + (
             "one gate can do both jobs." if c["within"] else "untested." if c["within"] is None
             else "the two gates are not redundant here."))
-    return lines + claim_verdicts(s, gates, lm, mem)
+    return lines
 
 def judge(gap, spread, other):
-    """A claim that one thing is larger than `other`'s, by `gap`, against the seed spread."""
+    """A claim that one cost is larger than `other`'s, by `gap`, against the seed spread."""
     if math.isnan(spread):
         return ("holds" if gap > 0 else f"misses: the {other} cost more") + " on one seed"
     if abs(gap) <= spread:
         return f"is not shown: the gap to the {other} is within the seed spread"
     return "holds" if gap > 0 else f"misses: the {other} cost more"
-
-def claim_verdicts(s, gates, lm, mem):
-    """The course's solutions list's three claims, each judged from the numbers, each saying
-    which way it misses."""
-    st, ref, lines = s["stats"], s["reference"], []
-    others = [g for g in lm if g != "forget"]
-    if "forget" in lm and others:
-        top = max(others, key=lambda g: lm[g]["diff"])
-        word = judge(lm["forget"]["diff"] - lm[top]["diff"],
-                     max(lm["forget"]["spread"], lm[top]["spread"]), f"{top} gate")
-        lines.append(f"Claim 'the forget gate is most critical': on text it {word} "
-                     f"(NFG {cost(lm['forget'])}; {gates[top]} {cost(lm[top])}).")
-        if "forget" in mem and len(mem) > 1:
-            top = min((g for g in mem if g != "forget"), key=lambda g: mem[g]["diff"])
-            word = judge(mem[top]["diff"] - mem["forget"]["diff"],
-                         max(mem["forget"]["spread"], mem[top]["spread"]), f"{top} gate")
-            lines.append(f"   On memory it {word} (NFG {cost(mem['forget'], 100)}; "
-                         f"{gates[top]} {cost(mem[top], 100)}).")
-    if "input" in gates and "saturation" in st[gates["input"]]:
-        c = s["vs_reference"][gates["input"]]["saturation"]
-        word = judge(c["diff"], c["spread"], "full LSTM").replace(" cost more", " saturates more")
-        lines.append(f"Claim 'the input gate prevents saturation': it {word}: "
-                     f"{st[gates['input']]['saturation'][0]:.0%} of the held-out cell values are "
-                     f"saturated without it, {st[ref]['saturation'][0]:.0%} with it "
-                     f"({cost(c, 100)}).")
-    if "output" in lm:
-        paid = [t for t, c in (("text", lm["output"]), ("memory", mem.get("output")))
-                if c and c["within"] is False and (c["diff"] > 0) == (t == "text")]
-        least = len(lm) > 1 and min(lm, key=lambda g: lm[g]["diff"]) == "output"
-        lines.append("Claim 'the output gate gives control': " + (
-            f"holds: removing it costs on {' and '.join(paid)}" if paid else
-            "weaker than claimed: removing it costs nothing beyond the seed spread")
-            + f" (NOG {cost(lm['output'])}" + (f"; recall {cost(mem['output'], 100)}"
-                                                if "output" in mem else "") + ")"
-            + (", the smallest cost of the three on text." if least else "."))
-    return lines
 
 # ---- Printing and plotting ----------------------------------------------------------------------
 def analyze_results(results, threshold=LOSS_THRESHOLD):
@@ -675,45 +626,41 @@ def visualize_comparison(results, path=os.path.join(OUTDIR, FIGURE), threshold=L
     fig, axes = plt.subplots(*((2, 2) if full else (1, 1)), squeeze=False,
                              figsize=(14, 10) if full else (8, 5.5))
     ax, first = axes[0, 0], []
-    for m in models:
+    for m in models:                                   # mean over seeds, band +-1 std (TODO 10)
         runs = results["runs"][m]
-        curves = [("-", range(1, len(runs[0]["train_loss"]) + 1),
+        curves = [("-", np.arange(1, len(runs[0]["train_loss"]) + 1),
                    [smooth(r["train_loss"]) for r in runs])]
         if full:
             curves.append(("--", [u for u, _ in runs[0]["heldout"]],
                            [[v for _, v in r["heldout"]] for r in runs]))
         for style, x, ys in curves:
-            ys = np.array(ys)                                      # (seeds, points)
-            mean = ys.mean(axis=0)
-            std = ys.std(axis=0, ddof=1) if len(ys) > 1 else 0 * ys[0]
-            ax.plot(x, mean, style, color=colors[m], lw=1.5)       # loss per update (TODO 10)
+            mean, std = np.mean(ys, axis=0), np.std(ys, axis=0, ddof=min(1, len(ys) - 1))
+            ax.plot(x, mean, style, color=colors[m], lw=1.5)                        # (TODO 10)
             ax.fill_between(x, mean - std, mean + std, color=colors[m], alpha=0.18, lw=0)
             first.append(mean[0])
-    styles = [plt.Line2D([], [], color="gray", ls=ls, label=label) for ls, label in
-              (("-", "training loss, smoothed"), ("--", "held-out loss"))[:1 + full]]
     ax.axhline(s["threshold"], color="black", ls=":", lw=1, label=f"threshold "
                f"{s['threshold']:.2f}")
     if full:
         ax.axhline(config["unigram"], color="gray", ls="-.", lw=1,
                    label=f"character frequencies alone, {config['unigram']:.2f}")
+    styles = [plt.Line2D([], [], color="gray", ls=ls, label=label) for ls, label in
+              (("-", "training loss, smoothed"), ("--", "held-out loss"))[:1 + full]]
     ax.legend(handles=styles + ax.get_legend_handles_labels()[0], fontsize=9)
     ax.set(title=f"Loss curves (mean of {len(results['seeds'])} seed(s); band +-1 std)",
            xlabel="update (Adagrad step)", ylabel="loss (nats/char)",
            ylim=(0, 1.15 * np.median(first)))
-    jitter = np.linspace(-0.2, 0.2, len(results["seeds"]))
-    panels = [(axes.flat[1], "heldout_loss", 1, f"Held-out loss after {budget} updates "
-               "(lower is better)", f"loss on the last {config.get('heldout_chars')} "
-               "characters (nats/char)"),
-              (axes.flat[2], "iters", 1, f"Updates until the smoothed training loss <= "
-               f"{s['threshold']:.2f} nats/char", "updates (lower is faster)"),
-              (axes.flat[3], "recall", 100, f"Recall after {config.get('delay')} distractors",
+    panels = [("heldout_loss", 1, f"Held-out loss after {budget} updates (lower is better)",
+               f"loss on the last {config.get('heldout_chars')} characters (nats/char)"),
+              ("iters", 1, f"Updates until the smoothed training loss <= {s['threshold']:.2f} "
+               "nats/char", "updates (lower is faster)"),
+              ("recall", 100, f"Recall after {config.get('delay')} distractors",
                "held-out recall accuracy (%, higher is better)")] if full else []
-    for ax, k, scale, title, ylabel in panels:
+    for ax, (k, scale, title, ylabel) in zip(axes.flat[1:], panels):
         mean, std = (np.nan_to_num([scale * st[m][k][j] for m in models]) for j in (0, 1))
         ax.bar(models, mean, yerr=std, capsize=5, color=[colors[m] for m in models], alpha=0.85)
-        for j, m in enumerate(models):
-            ax.plot(j + jitter, scale * np.array(st[m]["values"][k]), "k.", ms=5,
-                    label=j * "_" + "one seed")
+        for j, m in enumerate(models):                 # one dot per seed, beside its bar
+            ax.plot(j + np.linspace(-0.2, 0.2, len(results["seeds"])),
+                    scale * np.array(st[m]["values"][k]), "k.", ms=5, label=j * "_" + "one seed")
             if k == "iters":
                 ax.text(j, mean[j] + std[j] + 0.03 * budget,
                         f"{st[m]['reached']}/{st[m]['seeds']} seeds", ha="center", fontsize=8.5)
@@ -743,11 +690,7 @@ def main(settings):
     """The demo, after the command line has checked every flag (see cli): the study, the table,
     a sample per model, the conclusions and the figure. Returns the exit code."""
     models, seeds, n = settings["models"], settings["seeds"], settings["budgets"]
-    print(f"{len(models)} models x {len(seeds)} seeds; per run {n['iterations']} language-model "
-          f"updates (H={HIDDEN_SIZE}, T={SEQ_LENGTH}, B={BATCH_SIZE}) and "
-          f"{n['memory_iterations']} memory-task updates (delay {n['delay']}, "
-          f"B={MEMORY_BATCH_SIZE}); Adagrad lr {settings['learning_rate']}" + "\n--quick is a "
-          "smoke run: its budgets are too small for conclusions" * settings["quick"], flush=True)
+    print(study_header(settings), flush=True)
     results = run_ablation_study(models, seeds, n["iterations"], n["memory_iterations"],
                                  n["delay"], HIDDEN_SIZE, settings["learning_rate"],
                                  log=lambda line: print(line, flush=True))
@@ -909,10 +852,24 @@ def as_study(results):
         m: [{"train_loss": np.asarray(v, dtype=float) / SEQ_LENGTH}] for m, v in results.items()}}
 
 # ---- Text formatting -----------------------------------------------------------------------------
-def format_eta(seconds):
-    """Seconds -> 'm:ss'."""
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
+def study_header(settings):
+    """The demo's first line: what it is about to run (and a warning under --quick)."""
+    n = settings["budgets"]
+    return (f"{len(settings['models'])} models x {len(settings['seeds'])} seeds; per run "
+            f"{n['iterations']} language-model updates (H={HIDDEN_SIZE}, T={SEQ_LENGTH}, "
+            f"B={BATCH_SIZE}) and {n['memory_iterations']} memory-task updates (delay "
+            f"{n['delay']}, B={MEMORY_BATCH_SIZE}); Adagrad lr {settings['learning_rate']}"
+            + "\n--quick is a smoke run: its budgets are too small for conclusions"
+            * settings["quick"])
+
+def progress_line(n, jobs, runs):
+    """The line run_ablation_study logs after its n-th of `jobs` (model, seed) runs."""
+    (name, seed), run = jobs[n - 1], runs[jobs[n - 1][0]][-1]
+    spent = sum(r["seconds"] for done in runs.values() for r in done)
+    eta = int(round(spent / n * (len(jobs) - n)))
+    return (f"run {n}/{len(jobs)}  {name:<4} seed {seed}  train {run['train_loss'][-20:].mean():.2f}"
+            f"  held-out {run['heldout_loss']:.2f} nats/char  recall {run['recall']:.0%}  "
+            f"{run['seconds']:.1f} s  eta {eta // 60}:{eta % 60:02d}")
 
 def pm(pair, fmt=".3f", scale=1, unit=""):
     """'mean +- std' of a (mean, std) pair times scale; the mean alone when the std is NaN."""
