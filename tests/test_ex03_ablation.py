@@ -1,5 +1,11 @@
 """Tests for Exercise 3, the gate ablation study (exercise_03_solution.py)."""
+import glob
 import math
+import os
+import re
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -311,3 +317,144 @@ def test_a_diverging_run_stops_with_one_line_and_exit_1(tmp_path, capsys):
 def test_public_functions_reject_bad_input_naming_the_argument(call, argument):
     with pytest.raises(ValueError, match=f"^{argument}: "):
         call()
+
+
+# ---- the course's names and the answers to TODO 12 -------------------------------------------------
+def test_the_course_names_exist_and_plot_comparison_is_visualize_comparison():
+    assert ex3.plot_comparison is ex3.visualize_comparison
+    assert callable(ex3.run_ablation_study) and callable(ex3.analyze_results)
+    assert ex3.VanillaRNN is ex3.MODELS["RNN"]
+
+
+def test_train_model_trains_on_a_short_text_with_shorter_windows():
+    model = ex3.LSTMFromScratch(3, 4, 3, seed=0)
+    losses = ex3.train_model(model, "abcab", {"a": 0, "b": 1, "c": 2}, num_iterations=12)
+    assert len(losses) == 12 and model.inputs_cache.shape[0] == 4     # 5 characters: windows of 4
+    assert losses[0] == pytest.approx(4 * math.log(3), rel=0.05) and losses[-1] < losses[0]
+
+
+def test_the_study_measures_saturation_of_the_held_out_cell():
+    results = ex3.run_ablation_study(["LSTM", "NFG"], [0], **TINY_STUDY)
+    assert all(0.0 <= r[0]["saturation"] <= 1.0 for r in results["runs"].values())
+
+
+def gate_study(nfg=1.7, nig=1.12, nog=1.3, recalls=(0.95, 0.25, 0.9), saturations=(0.2, 0.6, 0.2)):
+    """LSTM and the three one-gate models over 3 seeds (+-0.05 around each mean)."""
+    def runs(heldout, recall, saturation):
+        return [{"heldout_loss": heldout + d, "recall": recall + d, "saturation": saturation + d,
+                 "train_loss": np.full(50, heldout + d), "params": 10, "heldout": [(50, heldout + d)]}
+                for d in (-0.05, 0.0, 0.05)]
+    return {"config": {"chance": 0.25, "delay": 20, "iterations": 50, "heldout_chars": 612, "unigram": 2.87},
+            "models": ["LSTM", "NFG", "NIG", "NOG"], "seeds": [0, 1, 2],
+            "runs": {"LSTM": runs(1.1, 0.95, 0.2), "NFG": runs(nfg, recalls[0], saturations[0]),
+                     "NIG": runs(nig, recalls[1], saturations[1]), "NOG": runs(nog, recalls[2], saturations[2])}}
+
+
+def test_the_four_answers_and_the_claims_follow_the_numbers():
+    text = "\n".join(ex3.conclusions(ex3.summarize(gate_study())))
+    assert "Q1 Which removed gate hurt most on text? the forget gate (" in text
+    assert "Claim 'the forget gate is most critical', on text: it holds." in text
+    assert "Q1 Which removed gate hurt most on memory? the input gate (" in text
+    assert "on memory: it misses: the input gate cost more." in text
+    assert "it fits the training text worse too (underfits)" in text
+    assert "Claim 'the input gate prevents saturation': it holds" in text
+    assert "without the input gate 1.120 nats/char (below the 2.87" in text and "recall 25% (not above chance" in text
+    assert "the forget gate pays on text; the input gate pays on memory; the output gate pays on text" in text
+    assert "Claim 'the output gate gives control': holds: removing it costs on text." in text
+    # Now the output gate costs more than the forget gate, the input gate saturates less, the
+    # output gate costs nothing: each claim says which way it misses.
+    text = "\n".join(ex3.conclusions(ex3.summarize(gate_study(nfg=1.3, nog=1.12, saturations=(0.2, 0.05, 0.2)))))
+    assert "Claim 'the forget gate is most critical', on text: it holds." in text
+    text = "\n".join(ex3.conclusions(ex3.summarize(gate_study(nfg=1.3, nog=1.7, saturations=(0.2, 0.05, 0.2)))))
+    assert "on text: it misses: the output gate cost more." in text
+    assert "Claim 'the input gate prevents saturation': it misses: the full LSTM saturates more" in text
+    text = "\n".join(ex3.conclusions(ex3.summarize(gate_study(nog=1.12))))
+    assert "Claim 'the output gate gives control': weaker than claimed: removing it costs nothing" in text
+    text = "\n".join(ex3.conclusions(ex3.summarize(gate_study(nfg=1.15, nog=1.16))))
+    assert "on text: it is not shown: the gap to the output gate is within the seed spread." in text
+
+
+def test_the_stubs_flow_answers_on_one_seed_untested():
+    results = {"Baseline": [60.0] * 30, "No Forget": [70.0] * 30, "No Input": [61.0] * 30, "No Output": [59.0] * 30}
+    text = "\n".join(ex3.conclusions(ex3.summarize(results)))
+    assert "Q1 Which removed gate hurt most on text (final training loss)" not in text
+    assert "hurt most on text? the forget gate (No Forget +0.400 nats/char, one seed: untested" in text
+    assert "it holds on one seed" in text and "Q3" in text and "Q4" in text
+
+
+# ---- --check: the learner's file, graded TODO by TODO ------------------------------------------------
+COURSE = os.path.join(os.path.dirname(__file__), "course")
+ATTEMPTS = sorted(glob.glob(os.path.join(COURSE, "ex3", "*.py")))
+
+
+def expected(path):
+    """The EXPECT line of an attempt: None for 'pass', else the set of TODO numbers."""
+    with open(path, encoding="utf-8") as handle:
+        line = handle.read().split("EXPECT:", 1)[1].splitlines()[0].strip()
+    if line.startswith("pass"):
+        return None
+    todos = set()
+    for part in re.findall(r"\d+(?:-\d+)?", line):
+        low, _, high = part.partition("-")
+        todos.update(range(int(low), int(high or low) + 1))
+    return todos
+
+
+def todos_of(row):
+    numbers = set()
+    for part in re.findall(r"\d+(?:-\d+)?", row[0]):
+        low, _, high = part.partition("-")
+        numbers.update(range(int(low), int(high or low) + 1))
+    return numbers
+
+
+@pytest.mark.skipif(not ATTEMPTS, reason="no attempt files under tests/course/ex3")
+@pytest.mark.parametrize("path", ATTEMPTS, ids=os.path.basename)
+def test_check_passes_correct_attempts_and_names_each_bug_at_its_todo(path, capsys):
+    checklist = ex3.check_attempt(path)
+    code = checklist.report("title")
+    out = capsys.readouterr().out
+    assert "Traceback" not in out and "could not compare: the checker failed" not in out
+    fails = [row for row in checklist.rows if row[2] is False]
+    want = expected(path)
+    if want is None:
+        assert code == 0 and not fails and any(row[2] is True for row in checklist.rows), out
+    else:
+        assert code == 1 and fails and todos_of(fails[0]) & want, out
+
+
+def test_check_without_the_courses_implementation_says_so_in_one_line(tmp_path):
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    shutil.copy(ATTEMPTS[0] if ATTEMPTS else __file__, folder / "attempt.py")
+    (folder / "attempt.py").write_text("import sys\nsys.path.append('..')\nfrom implementation import LSTM\n")
+    result = subprocess.run([sys.executable, ex3.__file__, "--check", str(folder / "attempt.py")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == "" and result.stderr.count("\n") == 1
+    assert "implementation" in result.stderr and "folder above" in result.stderr
+
+
+def test_check_rejects_a_negative_seed_before_importing_the_file(tmp_path):
+    marker = tmp_path / "imported"
+    attempt = tmp_path / "attempt.py"
+    attempt.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    result = subprocess.run([sys.executable, ex3.__file__, "--check", str(attempt), "--seed", "-1"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "--seed" in result.stderr
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("source,todo", [
+    ("def broken(:\n", "-"),                                          # a syntax error: a FAIL row
+    ("import sys\nsys.exit(0)\n", "-"),                                # exits at import: a FAIL row
+    ("import sys\nsys.path.append('..')\nfrom implementation import LSTM\n", "1")])   # nothing defined
+def test_check_never_passes_or_crashes_on_a_broken_file(tmp_path, source, todo):
+    if not ATTEMPTS:
+        pytest.skip("needs tests/course/implementation.py")
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    shutil.copy(os.path.join(COURSE, "implementation.py"), tmp_path / "implementation.py")
+    (folder / "attempt.py").write_text(source)
+    checklist = ex3.check_attempt(str(folder / "attempt.py"))
+    fails = [row for row in checklist.rows if row[2] is False]
+    assert fails and fails[0][0] == todo
