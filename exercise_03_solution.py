@@ -1019,6 +1019,14 @@ def read_attempt(path):
     return full, source.splitlines()
 
 
+def forget_relative_finders():
+    """Drop the import finders Python cached for relative sys.path entries such as the course's '..':
+    each was resolved against the working directory of its first use, so a later import from another
+    folder would search the first folder again."""
+    for key in [k for k in sys.path_importer_cache if isinstance(k, str) and not os.path.isabs(k)]:
+        del sys.path_importer_cache[key]
+
+
 @contextlib.contextmanager
 def in_folder(folder, seconds=None):
     """Run a block as if from `folder`: it is the working directory and first on sys.path, learner
@@ -1035,6 +1043,7 @@ def in_folder(folder, seconds=None):
     try:
         os.chdir(folder)
         sys.path.insert(0, folder)
+        forget_relative_finders()
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
                 warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
@@ -1045,6 +1054,7 @@ def in_folder(folder, seconds=None):
             signal.signal(signal.SIGALRM, old_handler)
         os.chdir(old_cwd)
         sys.path[:] = old_path
+        forget_relative_finders()
 
 
 class Checklist:
@@ -1060,6 +1070,7 @@ class Checklist:
         self.stub_errors, self.seconds, self.rows, self.module = stub_errors, seconds, [], None
 
     def add(self, todo, what, ok, detail="", hint=""):
+        ok = None if ok is None else bool(ok)             # a numpy bool would never count as False
         self.rows.append((str(todo), str(what), ok, str(detail), str(hint)))
         return ok
 
@@ -1240,8 +1251,7 @@ def run_theirs(chk, todo, cls, ours, inputs, targets, h0, C0):
     """Build the learner's `cls` with the course's constructor, give it ours' parameters in the
     course's layout, run forward: (model, (loss, h, C, cache)), or None after a row."""
     V, H = ours.input_size, ours.hidden_size
-    model, ok = chk.call(todo, f"{cls.__name__}(vocab_size, hidden_size, seq_length)", cls, V, H,
-                         len(inputs))
+    model, ok = chk.call(todo, f"{cls.__name__}(V, H, seq_length)", cls, V, H, len(inputs))
     if not ok:
         return None
     for name, theirs in COURSE_NAMES.items():
@@ -1251,7 +1261,7 @@ def run_theirs(chk, todo, cls, ours, inputs, targets, h0, C0):
                     f"of {value.size} values, as the course's LSTM has")
             return None
         setattr(model, theirs, value.reshape(np.shape(getattr(model, theirs))).copy())
-    out, ok = chk.call(todo, "forward(inputs, targets, h_prev, C_prev)", model.forward,
+    out, ok = chk.call(todo, "forward(inputs, targets, h, C)", model.forward,
                        list(inputs), list(targets), h0.reshape(H, 1).copy(),
                        C0.reshape(H, 1).copy())
     if not ok:
@@ -1357,9 +1367,11 @@ def check_variant(chk, module, todo, names, ours_cls, gate, seed, agrees):
                                                           np.all(v == 1.0))), 0)
         pinned = [k for k in ("fs", "i_s", "os") if k != gate and
                   all(np.all(v == 1.0) for v in cache_steps(out[3], k, len(inputs)) or [[0]])]
-        detail = (f"cache['{gate}'][{t}] holds {values[t].min():.3g} to {values[t].max():.3g}, "
-                  "not 1" + (f"; cache['{pinned[0]}'] is all 1 instead" if pinned else ""))
-    chk.add(todo, f"{cls.__name__}: {name} = 1 at every step", ones,
+        low, high = values[t].min(initial=np.inf), values[t].max(initial=-np.inf)
+        detail = (f"cache['{gate}'][{t}] holds " + (f"{low:.3g}" if low == high else
+                                                    f"{low:.3g} to {high:.3g}") + ", not 1"
+                  + (f"; cache['{pinned[0]}'] is all 1 instead" if pinned else ""))
+    chk.add(todo, f"{cls.__name__}: {name} = 1 throughout", ones,
             f"exactly 1 at all {len(inputs)} steps, {ours.hidden_size} units" if ones else detail,
             f"set {name} = np.ones((hidden_size, 1)) and store those ones in cache['{gate}']: "
             "the inherited backward reads the gate from the cache")
@@ -1399,12 +1411,12 @@ def check_train_model(chk, module, base, seed):
     char_to_idx = {ch: k for k, ch in enumerate(chars)}
     ids, V, H, N = [char_to_idx[ch] for ch in CHECK_TEXT], len(chars), 12, CHECK_ITERATIONS
     np.random.seed(seed)
-    model, ok = chk.call(4, "LSTM(vocab_size, 12, 25, learning_rate=0.1)", base, V, H, 25, 0.1)
+    model, ok = chk.call(4, "LSTM(V, 12, 25, learning_rate=0.1)", base, V, H, 25, 0.1)
     before, ok = chk.call(4, "the course's LSTM forward", window_loss, model, ids, H) if ok else \
         (None, False)
     if not ok:
         return
-    losses, ok = chk.call(4, f"train_model(model, text, char_to_idx, {N})", train, model,
+    losses, ok = chk.call(4, f"train_model(model, text, c2i, {N})", train, model,
                           CHECK_TEXT, char_to_idx, N)
     if not ok:
         return
@@ -1413,7 +1425,7 @@ def check_train_model(chk, module, base, seed):
     except (TypeError, ValueError):
         values = None
     good = values is not None and len(values) == N and all(map(math.isfinite, values))
-    chk.add(4, "train_model returns a loss per iteration", good,
+    chk.add(4, "train_model: a loss per iteration", good,
             f"{N} finite losses" if good else f"returned {type(losses).__name__}" + (
                 f" of {len(values)} values for {N} iterations" if values is not None else ""),
             "append one loss per iteration to a list and return it")
@@ -1421,7 +1433,7 @@ def check_train_model(chk, module, base, seed):
         return
     window = 25 * math.log(V)                      # an untrained model's loss over 25 characters
     ratio = values[0] / window
-    chk.add(4, "each loss summed over 25 characters", 0.7 < ratio < 1.3,
+    chk.add(4, "each loss summed over a window", 0.7 < ratio < 1.3,
             f"first loss {values[0]:.2f}; an untrained model's over 25 characters is about "
             f"{window:.1f}" + (" (divided by the window length?)" if 0.02 < ratio < 0.07 else ""),
             "keep the loss forward returns, summed over the window (the course's forward sums it)")
@@ -1455,7 +1467,7 @@ def check_compare_models(chk, module, base, seed):
         if len(names) > 3 and isinstance(bound.arguments[names[3]], int):
             bound.arguments[names[3]] = min(bound.arguments[names[3]], CHECK_CAP)
         out = train(*bound.args, **bound.kwargs)
-        trained.append((bound.arguments[names[0]], out))
+        trained.append((bound.arguments[names[0]], out, bound.arguments[names[1]]))
         return out
     chars = sorted(set(CHECK_TEXT))
     char_to_idx = {ch: k for k, ch in enumerate(chars)}
@@ -1463,7 +1475,7 @@ def check_compare_models(chk, module, base, seed):
     if callable(train):
         module.train_model = capped
     try:
-        results, ok = chk.call(5, "compare_models(text, char_to_idx, 8)", compare, CHECK_TEXT,
+        results, ok = chk.call(5, "compare_models(text, c2i, 8)", compare, CHECK_TEXT,
                                char_to_idx, 8)
     finally:
         if callable(train):
@@ -1474,12 +1486,14 @@ def check_compare_models(chk, module, base, seed):
         chk.add(5, "compare_models returns a dict", False, f"returned {type(results).__name__}",
                 "return {'Baseline': losses, 'No Forget': ..., 'No Input': ..., 'No Output': ...}")
         return
-    alike = {(getattr(m, "hidden_size", None), getattr(m, "vocab_size", None)) for m, _ in trained}
-    chk.add(5, "the four models trained alike", None if not trained else
-            len(trained) == 4 and alike == {(8, len(chars))},
+    alike = {(getattr(m, "hidden_size", None), getattr(m, "vocab_size", None), text is CHECK_TEXT)
+             for m, _, text in trained}
+    good = len(trained) == 4 and alike == {(8, len(chars), True)}
+    chk.add(5, "the four models trained alike", good if trained else None,
             "could not see: compare_models does not call train_model" if not trained else
-            f"{len(trained)} calls of train_model; (hidden_size, vocab_size) {sorted(alike, key=str)}"
-            f", expected 4 calls with (8, {len(chars)})",
+            f"4 models, hidden_size 8, vocab_size {len(chars)}, the text given" if good else
+            f"{len(trained)} calls of train_model with (hidden_size, vocab_size, the text given) "
+            f"{sorted(alike, key=str)}; expected 4 with (8, {len(chars)}, True)",
             "train each of the four models once with train_model, the same text, hidden_size and "
             "vocab_size = len(char_to_idx)")
     classes = {"Baseline": base}
@@ -1493,7 +1507,7 @@ def check_compare_models(chk, module, base, seed):
                     "use the exercise file's keys exactly: 'Baseline', 'No Forget', 'No Input', "
                     "'No Output'")
             continue
-        model = next((m for m, out in trained if out is results[key]), None)
+        model = next((m for m, out, _ in trained if out is results[key]), None)
         if model is None:
             chk.add(todo, f"results['{key}']", None, "could not see which model made these "
                     "losses (not the list train_model returned)")
@@ -1592,11 +1606,11 @@ def check_analysis(chk, module, results):
             at = texts[0].find(name, at + 1)
             found = found and at >= 0
         missing = [name for name in order if name not in texts[0]]
-        chk.add(11, "analyze_results ranks best to worst", found,
-                f"printed {len(texts[0].splitlines())} lines" + (
-                    f"; {', '.join(missing)} never named" if missing else "" if found else
-                    f"; the ranking best (lowest final loss) to worst, {', '.join(order)}, is not "
-                    "printed in that order"),
+        chk.add(11, "analyze_results: best to worst", found,
+                f"found the ranking {' < '.join(order)}" if found else
+                f"{', '.join(missing)} never named" if missing else
+                f"the ranking best (lowest final loss) to worst, {', '.join(order)}, is not "
+                "printed in that order",
                 "print each model's final loss and iterations to a threshold, then the models "
                 "sorted from the lowest final loss to the highest")
         chk.add(11, "analyze_results follows its input", texts[0] != texts[1],

@@ -458,3 +458,20 @@ def test_check_never_passes_or_crashes_on_a_broken_file(tmp_path, source, todo):
     checklist = ex3.check_attempt(str(folder / "attempt.py"))
     fails = [row for row in checklist.rows if row[2] is False]
     assert fails and fails[0][0] == todo
+
+
+@pytest.mark.skipif(not ATTEMPTS, reason="no attempt files under tests/course/ex3")
+def test_check_fails_a_train_model_that_never_updates(tmp_path):
+    """The row's verdict is a numpy bool; it must still count as a FAIL (and exit 1)."""
+    correct = next(p for p in ATTEMPTS if expected(p) is None)
+    with open(correct, encoding="utf-8") as handle:
+        source = handle.read()
+    assert "model.update_weights(" in source
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    shutil.copy(os.path.join(COURSE, "implementation.py"), tmp_path / "implementation.py")
+    (folder / "attempt.py").write_text(re.sub(r"model\.update_weights\(", "(lambda grads: None)(", source))
+    checklist = ex3.check_attempt(str(folder / "attempt.py"))
+    fails = [row for row in checklist.rows if row[2] is False]
+    assert fails and fails[0][0] == "4" and "falls" in fails[0][1]
+    assert checklist.report("title") == 1
