@@ -775,7 +775,7 @@ def check_state(name, state, shape):
                          + ("" if arr.shape != shape else " with NaN or inf"))
     return arr
 
-# ---- Argument checks: each public function's arguments, before any work ---------------------------
+# ---- Argument checks: each public function's arguments, before any work -----------------------
 def check_text(name, text, char_to_idx, size):
     """`text` must be a str of 2+ characters, each a key of char_to_idx, with ids in [0, size)."""
     if not isinstance(char_to_idx, dict) or not char_to_idx:
@@ -867,8 +867,8 @@ def progress_line(n, jobs, runs):
     (name, seed), run = jobs[n - 1], runs[jobs[n - 1][0]][-1]
     spent = sum(r["seconds"] for done in runs.values() for r in done)
     eta = int(round(spent / n * (len(jobs) - n)))
-    return (f"run {n}/{len(jobs)}  {name:<4} seed {seed}  train {run['train_loss'][-20:].mean():.2f}"
-            f"  held-out {run['heldout_loss']:.2f} nats/char  recall {run['recall']:.0%}  "
+    return (f"run {n}/{len(jobs)}  {name:<4} seed {seed}  "
+            f"train {run['train_loss'][-20:].mean():.2f}  held-out {run['heldout_loss']:.2f} nats/char  recall {run['recall']:.0%}  "
             f"{run['seconds']:.1f} s  eta {eta // 60}:{eta % 60:02d}")
 
 def pm(pair, fmt=".3f", scale=1, unit=""):
@@ -879,9 +879,10 @@ def pm(pair, fmt=".3f", scale=1, unit=""):
 def cost(c, scale=1):
     """A comparison as '+0.231 nats/char, beyond the spread 0.030' (scale 100: recall points)."""
     fmt, unit = (".0f", " points") if scale == 100 else (".3f", " nats/char")
-    return f"{scale * c['diff']:+{fmt}}{unit}" + (", one seed: untested against noise" if c["within"] is None else
-                                                   f", {'within' if c['within'] else 'beyond'} "
-                                                   f"the spread {scale * c['spread']:{fmt}}")
+    if c["within"] is None:
+        return f"{scale * c['diff']:+{fmt}}{unit}, one seed: untested against noise"
+    return (f"{scale * c['diff']:+{fmt}}{unit}, {'within' if c['within'] else 'beyond'} the "
+            f"spread {scale * c['spread']:{fmt}}")
 
 def format_table(s):
     """summarize's dict as a table: a row per model in ranking order, the measured columns."""
@@ -895,7 +896,8 @@ def format_table(s):
 
     def cell(st, k, *style):
         if k == "iters":
-            return f"{pm(st[k], '.0f') if st['reached'] else 'never'} ({st['reached']}/{st['seeds']})"
+            reached = pm(st[k], ".0f") if st["reached"] else "never"
+            return f"{reached} ({st['reached']}/{st['seeds']})"
         return f"{st[k]:,}" if k == "params" else pm(st[k], *style)
     rows = [["model"] + [c[1] for c in columns], [""] + [c[2] for c in columns]]
     rows += [[m] + [cell(s["stats"][m], c[0], *c[3:]) for c in columns] for m in s["ranking"]]
@@ -906,7 +908,7 @@ def format_table(s):
                               f"{s['key']}"])
 
 
-# ---- Command line ----------------------------------------------------------------------------------
+# ---- Command line -------------------------------------------------------------------------------
 class OneLineErrorParser(argparse.ArgumentParser):
     """argparse that reports a bad flag in one line (no usage block) and exits with code 2."""
 
@@ -1083,6 +1085,8 @@ class Checklist:
         """A FAIL row for an error raised by the learner's code, at the TODO above its line."""
         frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == self.path]
         line = frames[-1].lineno if frames else None
+        if line is None and isinstance(err, SyntaxError) and err.filename == self.path:
+            line = err.lineno                             # a file that does not compile
         text = f"{err.__class__.__name__}: {err}".strip().splitlines()[0][:160]
         hint = next((h for pattern, h in self.stub_errors if re.search(pattern, text)), None)
         if hint is None:
@@ -1168,13 +1172,13 @@ class Checklist:
 
 # ---- --check for Exercise 3: the learner's functions against this solution's ---------------------
 CHECK_TITLE = "Exercise 3 (gate ablation): your file against this solution, TODO by TODO"
-CHECK_SECONDS = 30                 # per call of the learner's code; the whole check stays < 60 s
+CHECK_SECONDS = 20                 # per call of the learner's code; the whole check stays < 60 s
 CHECK_TEXT = "the cat sat on the mat. the dog sat on the log. " * 4
 CHECK_ITERATIONS, CHECK_CAP = 60, 15      # train_model's run; compare_models' runs, capped
 STUB_ERRORS = [
     (r"shape \(\d+, ?1\)|input array dimensions|not aligned|mismatch in its core dimension",
-     "the exercise file's states np.zeros(hidden_size) are (H,); the course's LSTM needs (H, 1): "
-     "np.zeros((model.hidden_size, 1))"),
+     "an (H,) array met an (H, 1) one: the course's LSTM keeps states and gates as (H, 1) "
+     "columns, np.zeros((hidden_size, 1)); the exercise file's own np.zeros(hidden_size) is (H,)"),
     (r"KeyError: '(xs|hs|Cs|ys|ps|fs|i_s|c_cands|os|zs)'",
      "the inherited backward reads every gate and state from the cache under the course's names "
      "(xs hs Cs ys ps fs i_s c_cands os zs): your forward's cache must hold them all"),
@@ -1525,6 +1529,10 @@ def synthetic_results(levels, n=200):
     return {key: list(level + (start - level) * np.exp(-steps / 30) + rng.normal(0, 0.3, n))
             for key, level in zip(("Baseline", "No Forget", "No Input", "No Output"), levels)}
 
+def copied(results):
+    """A fresh copy of synthetic results, so that a call that changes them cannot affect the next."""
+    return {key: list(values) for key, values in results.items()}
+
 def drawn_data(fn, *args):
     """fn(*args) with figures captured instead of saved or shown: (its result, a list of the
     arrays drawn: line y values, bar heights)."""
@@ -1532,10 +1540,13 @@ def drawn_data(fn, *args):
 
     def snapshot(fig):
         for ax in fig.axes:
-            drawn.extend(np.asarray(line.get_ydata(), dtype=float) for line in ax.lines)
-            heights = [p.get_height() for p in ax.patches if hasattr(p, "get_height")]
-            if heights:
-                drawn.append(np.array(heights, dtype=float))
+            arrays = [line.get_ydata() for line in ax.lines]
+            arrays.append([p.get_height() for p in ax.patches if hasattr(p, "get_height")])
+            for values in arrays:
+                try:
+                    drawn.append(np.asarray(values, dtype=float).ravel())
+                except (TypeError, ValueError):           # not numbers: not a loss curve
+                    pass
     plt.close("all")
     plt.show = lambda *a, **k: [snapshot(plt.figure(n)) for n in plt.get_fignums()]
     matplotlib.figure.Figure.savefig = lambda self, *a, **k: snapshot(self)
@@ -1557,7 +1568,7 @@ def check_plot(chk, module, results):
         return
     drawings = []
     for res in results:
-        out, ok = chk.call(10, "plot_comparison(results)", drawn_data, plot, res)
+        out, ok = chk.call(10, "plot_comparison(results)", drawn_data, plot, copied(res))
         if not ok:
             return
         drawings.append(out[1])
@@ -1584,7 +1595,7 @@ def check_analysis(chk, module, results):
     texts, conclusions = [], []
     for res in results:
         if callable(analyze):
-            out, ok = chk.call(11, "analyze_results(results)", printed, analyze, res)
+            out, ok = chk.call(11, "analyze_results(results)", printed, analyze, copied(res))
             if not ok:
                 return
             texts.append(out[0])
@@ -1592,7 +1603,8 @@ def check_analysis(chk, module, results):
             takes = [p for p in inspect.signature(conclude).parameters.values()
                      if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY,
                                                             p.POSITIONAL_OR_KEYWORD)]
-            out, ok = chk.call(12, "write_conclusions()", printed, conclude, *[res][:len(takes)])
+            out, ok = chk.call(12, "write_conclusions()", printed, conclude,
+                               *[copied(res)][:len(takes)])
             if not ok:
                 return
             conclusions.append(out[0])
