@@ -1194,6 +1194,9 @@ STUB_ERRORS = [
     (r"KeyError: '(xs|hs|Cs|ys|ps|fs|i_s|c_cands|os|zs)'",
      "the inherited backward reads every gate and state from the cache under the course's names "
      "(xs hs Cs ys ps fs i_s c_cands os zs): your forward's cache must hold them all"),
+    (r"input\.txt",
+     "your file runs the exercise's driver when it is imported (it reads ../data/input.txt): keep "
+     "the driver under if __name__ == '__main__': so that --check can call your functions"),
     (r"implementation",
      "the file needs the course's implementation.py in the folder above it (the course's layout: "
      "implementation.py beside exercises/, your file in exercises/)"),
@@ -1627,10 +1630,11 @@ def check_analysis(chk, module, results):
     else:
         order = ["No Output", "No Input", "No Forget", "Baseline"]   # best first in results[0]
         at, found = -1, True
+        printed_text = texts[0].lower()
         for name in order:
-            at = texts[0].find(name, at + 1)
+            at = printed_text.find(name.lower(), at + 1)
             found = found and at >= 0
-        missing = [name for name in order if name not in texts[0]]
+        missing = [name for name in order if name.lower() not in printed_text]
         chk.add(11, "analyze_results: best to worst", found,
                 f"found the ranking {' < '.join(order)}" if found else
                 f"{', '.join(missing)} never named" if missing else
