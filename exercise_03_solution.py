@@ -1300,52 +1300,55 @@ def cache_steps(cache, key, T):
     except Exception:
         return None
 
+def mismatch(yours, mine):
+    """None if the learner's values equal ours (rtol 1e-7, atol 1e-9), else the largest difference
+    (inf for a missing value, values that are not numbers or another number of them)."""
+    try:
+        yours, mine = np.asarray(yours, dtype=float).ravel(), np.ravel(mine)
+    except (TypeError, ValueError):
+        return math.inf
+    if yours.shape != mine.shape:
+        return math.inf
+    return None if np.allclose(yours, mine, rtol=1e-7, atol=1e-9) else \
+        float(np.max(np.abs(yours - mine)))
+
+def differs_by(gap):
+    return "is missing or of another shape" if gap == math.inf else f"differs by {gap:.3g}"
+
 def first_difference(ours, expected, out, T):
     """The first value of the learner's forward that differs from ours, in the order the forward
-    computes them: (what, step, largest difference) or None. A missing cache entry counts."""
+    computes them: (what, largest difference) or None."""
     loss, h_last, C_last, cache = out
-    ours_steps = {"fs": ours.f_gates, "i_s": ours.i_gates, "c_cands": ours.C_tilde_cache,
-                  "os": ours.o_gates, "Cs": ours.C_states[1:], "hs": ours.h_states[1:],
-                  "ps": ours.y_probs}
-    theirs = {key: cache_steps(cache, key, T) for key in ours_steps}
+    steps = {"fs": ours.f_gates, "i_s": ours.i_gates, "c_cands": ours.C_tilde_cache,
+             "os": ours.o_gates, "Cs": ours.C_states[1:], "hs": ours.h_states[1:],
+             "ps": ours.y_probs}
     for t in range(T):
-        for key, values in ours_steps.items():
-            if theirs[key] is None:
-                return f"cache['{key}'] (missing or not arrays)", t, math.inf
-            if theirs[key][t].shape != values[t].shape:
-                return f"cache['{key}'][{t}] of {theirs[key][t].size} values", t, math.inf
-            if not np.allclose(theirs[key][t], values[t], rtol=1e-7, atol=1e-9):
-                return f"cache['{key}'][{t}]", t, float(np.max(np.abs(theirs[key][t] - values[t])))
+        for key, values in steps.items():
+            try:
+                gap = mismatch(cache[key][t], values[t])
+            except Exception:                                   # no such key or step
+                gap = math.inf
+            if gap is not None:
+                return f"cache['{key}'][{t}]", gap
     for what, mine, yours in (("loss", expected, loss), ("h_last", ours.h_states[-1], h_last),
                               ("C_last", ours.C_states[-1], C_last)):
-        yours = np.asarray(yours, dtype=float).ravel()
-        if yours.shape != np.ravel(mine).shape or not np.allclose(yours, mine, rtol=1e-7,
-                                                                  atol=1e-9):
-            return what, T - 1, float(np.max(np.abs(yours - np.ravel(mine)))) \
-                if yours.shape == np.ravel(mine).shape else math.inf
+        if mismatch(yours, mine) is not None:
+            return what, mismatch(yours, mine)
     return None
 
 def gradient_difference(ours, grads):
     """The learner's backward's gradient furthest from ours (clipped to +-5 like the course's):
     (name, largest difference) or None. Keys 'dWf' and 'Wf' are both accepted."""
     if not isinstance(grads, dict):
-        return f"backward returned {type(grads).__name__}, not a dict", math.inf
-    worst = None
+        return f"what backward returned ({type(grads).__name__}, not a dict)", math.inf
+    gaps = {}
     for name, theirs in COURSE_NAMES.items():
         value = next((grads[k] for k in ("d" + theirs, theirs, "d" + name, name) if k in grads),
                      None)
-        mine = np.clip(getattr(ours, "d" + name), -5.0, 5.0).ravel()
-        try:
-            value = np.asarray(value, dtype=float).ravel()
-        except (TypeError, ValueError):
-            value = None
-        if value is None or value.shape != mine.shape:
-            return f"d{theirs} (missing or of another shape)", math.inf
-        gap = float(np.max(np.abs(value - mine)))
-        if not np.allclose(value, mine, rtol=1e-7, atol=1e-9) and (worst is None or
-                                                                   gap > worst[1]):
-            worst = (f"d{theirs}", gap)
-    return worst
+        gap = mismatch(value, np.clip(getattr(ours, "d" + name), -5.0, 5.0))
+        if gap is not None:
+            gaps["d" + theirs] = gap
+    return max(gaps.items(), key=lambda item: item[1]) if gaps else None
 
 def check_course_lstm(chk, base, seed):
     """Whether the course's own LSTM computes this solution's numbers from the same parameters;
@@ -1400,8 +1403,8 @@ def check_variant(chk, module, todo, names, ours_cls, gate, seed, agrees):
     differs = first_difference(ours, loss, out, len(inputs))
     chk.add(todo, f"{cls.__name__}.forward", differs is None,
             "loss, every gate and state equal the solution's at all steps" if differs is None else
-            f"{differs[0]} differs from the solution's (largest difference {differs[2]:.3g}); the "
-            f"first value that differs, in the order the forward computes them",
+            f"{differs[0]} {differs_by(differs[1])} from the solution's: the first value that "
+            "differs, in the order the forward computes them",
             f"with {name} = 1, C_t = f_t * C_prev + i_t * C_tilde and h_t = o_t * tanh(C_t) keep "
             "their form; only the fixed gate changes")
     grads, ok = chk.call(todo, "backward(inputs, targets, cache)", model.backward, list(inputs),
@@ -1410,7 +1413,7 @@ def check_variant(chk, module, todo, names, ours_cls, gate, seed, agrees):
         worst = gradient_difference(ours, grads)
         chk.add(todo, f"{cls.__name__}: inherited backward", worst is None,
                 "all 10 gradients equal the solution's" if worst is None else
-                f"{worst[0]} differs by {worst[1]:.3g}",
+                f"{worst[0]} {differs_by(worst[1])} (the largest difference)",
                 "the inherited backward is exact only if the cache holds the values the forward "
                 "used: the fixed gate's ones, and the states computed with them")
 
