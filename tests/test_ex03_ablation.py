@@ -1,5 +1,11 @@
 """Tests for Exercise 3, the gate ablation study (exercise_03_solution.py)."""
+import glob
 import math
+import os
+import re
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -123,9 +129,9 @@ def test_a_batch_equals_its_sequences_run_one_by_one(name):
 @pytest.mark.parametrize("name", ex3.MODELS)
 def test_every_model_learns_a_small_text(name):
     chars = sorted(set(TEXT))
-    ids = np.array([chars.index(ch) for ch in TEXT])
     model = ex3.MODELS[name](len(chars), 16, len(chars), seed=0)
-    loss = ex3.train_language_model(model, ids, 120, batch_size=4)["train_loss"]
+    losses = ex3.train_model(model, TEXT, {ch: k for k, ch in enumerate(chars)}, 120, streams=4)
+    loss = np.array(losses) / ex3.SEQ_LENGTH
     assert loss[0] == pytest.approx(math.log(len(chars)), rel=0.05)    # a fresh model guesses uniformly
     assert loss[-10:].mean() < 0.5 * loss[0]
 
@@ -171,8 +177,8 @@ def test_the_stubs_flow_runs_as_the_stub_calls_it(tmp_path, capsys, monkeypatch)
 
 # ---- the study ------------------------------------------------------------------------------------
 def test_the_same_seed_gives_the_same_study_and_another_seed_does_not():
-    first = ex3.run_study(["LSTM", "RNN"], [0, 1], **TINY_STUDY)
-    again = ex3.run_study(["LSTM", "RNN"], [0, 1], **TINY_STUDY)
+    first = ex3.run_ablation_study(["LSTM", "RNN"], [0, 1], **TINY_STUDY)
+    again = ex3.run_ablation_study(["LSTM", "RNN"], [0, 1], **TINY_STUDY)
     for name in ("LSTM", "RNN"):
         for a, b in zip(first["runs"][name], again["runs"][name]):
             np.testing.assert_array_equal(a["train_loss"], b["train_loss"])
@@ -182,7 +188,7 @@ def test_the_same_seed_gives_the_same_study_and_another_seed_does_not():
 
 
 def test_the_study_records_every_measure_for_every_run():
-    results = ex3.run_study(list(ex3.MODELS), [0], **TINY_STUDY)
+    results = ex3.run_ablation_study(list(ex3.MODELS), [0], **TINY_STUDY)
     params = {}
     for name in ex3.MODELS:
         (run,) = results["runs"][name]
@@ -230,15 +236,15 @@ def test_summarize_on_a_hand_made_study():
 
 def test_the_conclusions_follow_the_numbers():
     results = hand_made_study()
-    text = " ".join(ex3.verdicts(ex3.summarize(results)))
+    text = " ".join(ex3.comparisons(ex3.summarize(results)))
     assert "LSTM ~ RNN < NFG" in text
-    assert "NFG against LSTM: held-out loss +0.500 nats/char (beyond the seed spread 0.100)" in text
-    assert "recall +0 points (within the seed spread 10)" in text
+    assert "NFG against LSTM: held-out loss +0.500 nats/char, beyond the spread 0.100" in text
+    assert "recall +0 points, within the spread 10" in text
     assert "Recall above chance (25%) by more than the seed spread after 20 distractors: LSTM, NFG." in text
     for r, v in zip(results["runs"]["NFG"], (1.05, 1.1, 1.15)):    # as good as the LSTM now
         r["heldout_loss"] = v
-    text = " ".join(ex3.verdicts(ex3.summarize(results)))
-    assert "LSTM ~ NFG ~ RNN" in text and "held-out loss +0.000 nats/char (within the seed spread" in text
+    text = " ".join(ex3.comparisons(ex3.summarize(results)))
+    assert "LSTM ~ NFG ~ RNN" in text and "held-out loss +0.000 nats/char, within the spread" in text
 
 
 def test_the_figure_of_a_study_has_four_panels(tmp_path):
@@ -252,7 +258,7 @@ TINY_CLI = ["--seeds", "2", "--iterations", "4", "--memory-iterations", "3", "--
 
 
 def test_the_command_line_prints_the_report_and_saves_the_figure(tmp_path, capsys):
-    assert ex3.main(TINY_CLI + ["--outdir", str(tmp_path)]) == 0
+    assert ex3.cli(TINY_CLI + ["--outdir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "held-out loss" in out and "NOAF against LSTM" in out and "Samples" in out
     assert (tmp_path / ex3.FIGURE).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -265,7 +271,7 @@ def test_the_command_line_prints_the_report_and_saves_the_figure(tmp_path, capsy
     (["--seed", "-1"], "--seed"), (["--models", "GRU"], "--models"), (["--seeds", "x"], "--seeds")])
 def test_bad_flags_give_one_line_naming_the_flag_and_exit_2(argv, flag, capsys):
     try:
-        code = ex3.main(argv)
+        code = ex3.cli(argv)
     except SystemExit as exit_:                    # argparse's own type and choice errors
         code = exit_.code
     captured = capsys.readouterr()
@@ -276,13 +282,13 @@ def test_bad_flags_give_one_line_naming_the_flag_and_exit_2(argv, flag, capsys):
 def test_an_unwritable_outdir_fails_before_any_training(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    assert ex3.main(["--outdir", str(blocker / "sub")]) == 2
+    assert ex3.cli(["--outdir", str(blocker / "sub")]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1 and "--outdir" in captured.err
 
 
 def test_a_diverging_run_stops_with_one_line_and_exit_1(tmp_path, capsys):
-    assert ex3.main(["--learning-rate", "1e308", "--models", "LSTM", "--seeds", "1", "--outdir", str(tmp_path)]) == 1
+    assert ex3.cli(["--learning-rate", "1e308", "--models", "LSTM", "--seeds", "1", "--outdir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "try a smaller --learning-rate" in err
 
@@ -292,16 +298,18 @@ def test_a_diverging_run_stops_with_one_line_and_exit_1(tmp_path, capsys):
      "num_iterations"),
     (lambda: ex3.train_model(ex3.LSTMFromScratch(3, 4, 3), "abd" * 20, {"a": 0, "b": 1, "c": 2}), "text"),
     (lambda: ex3.compare_models("abc" * 20, {"a": 0, "b": 1, "c": 2}, hidden_size=0), "hidden_size"),
-    (lambda: ex3.train_language_model(ex3.LSTMFromScratch(3, 4, 3), np.array([0, 1, 2]), 5), "train_ids"),
+    (lambda: ex3.train_model(ex3.LSTMFromScratch(3, 4, 3), "a", {"a": 0}), "text"),
+    (lambda: ex3.train_model(ex3.LSTMFromScratch(3, 4, 3), "abc", {"a": 0, "b": 1, "c": 5}), "char_to_idx"),
+    (lambda: ex3.compare_models("abc" * 20, {"a": 0, "b": 1, "c": 2}, seed=-1), "seed"),
     (lambda: ex3.make_memory_batch(np.random.default_rng(0), 4, 0), "delay"),
     (lambda: ex3.make_memory_batch(np.random.default_rng(0), -1, 3), "batch_size"),
     (lambda: ex3.train_memory_task(ex3.LSTMFromScratch(9, 4, 5), 0, 3, np.random.default_rng(0)), "iterations"),
     (lambda: ex3.recall_accuracy(ex3.LSTMFromScratch(9, 4, 5), 3, n_sequences=0), "n_sequences"),
-    (lambda: ex3.run_study(["GRU"], [0], **TINY_STUDY), "models"),
-    (lambda: ex3.run_study(["LSTM"], [], **TINY_STUDY), "seeds"),
-    (lambda: ex3.run_study(["LSTM"], [1, 1], **TINY_STUDY), "seeds"),
-    (lambda: ex3.run_study(["LSTM"], [0], 4, 4, 10 ** 9, 6, log=None), "delay"),
-    (lambda: ex3.run_study(["LSTM"], [0], 4, 4, 3, 10 ** 6, log=None), "hidden_size"),
+    (lambda: ex3.run_ablation_study(["GRU"], [0], **TINY_STUDY), "models"),
+    (lambda: ex3.run_ablation_study(["LSTM"], [], **TINY_STUDY), "seeds"),
+    (lambda: ex3.run_ablation_study(["LSTM"], [1, 1], **TINY_STUDY), "seeds"),
+    (lambda: ex3.run_ablation_study(["LSTM"], [0], 4, 4, 10 ** 9, 6, log=None), "delay"),
+    (lambda: ex3.run_ablation_study(["LSTM"], [0], 4, 4, 3, 10 ** 6, log=None), "hidden_size"),
     (lambda: ex3.analyze_results({"LSTM": []}), "results"),
     (lambda: ex3.summarize(hand_made_study(), threshold=math.nan), "threshold"),
     (lambda: ex3.plot_comparison(hand_made_study(), "/proc/no/such/dir/f.png"), "path"),
@@ -309,3 +317,164 @@ def test_a_diverging_run_stops_with_one_line_and_exit_1(tmp_path, capsys):
 def test_public_functions_reject_bad_input_naming_the_argument(call, argument):
     with pytest.raises(ValueError, match=f"^{argument}: "):
         call()
+
+
+# ---- the course's names and the answers to TODO 12 -------------------------------------------------
+def test_the_course_names_exist_and_plot_comparison_is_visualize_comparison():
+    assert ex3.plot_comparison is ex3.visualize_comparison
+    assert callable(ex3.run_ablation_study) and callable(ex3.analyze_results)
+    assert ex3.VanillaRNN is ex3.MODELS["RNN"]
+
+
+def test_train_model_trains_on_a_short_text_with_shorter_windows():
+    model = ex3.LSTMFromScratch(3, 4, 3, seed=0)
+    losses = ex3.train_model(model, "abcab", {"a": 0, "b": 1, "c": 2}, num_iterations=12)
+    assert len(losses) == 12 and model.inputs_cache.shape[0] == 4     # 5 characters: windows of 4
+    assert losses[0] == pytest.approx(4 * math.log(3), rel=0.05) and losses[-1] < losses[0]
+
+
+def test_the_study_measures_saturation_of_the_held_out_cell():
+    results = ex3.run_ablation_study(["LSTM", "NFG"], [0], **TINY_STUDY)
+    assert all(0.0 <= r[0]["saturation"] <= 1.0 for r in results["runs"].values())
+
+
+def gate_study(nfg=1.7, nig=1.12, nog=1.3, recalls=(0.95, 0.25, 0.9), saturations=(0.2, 0.6, 0.2)):
+    """LSTM and the three one-gate models over 3 seeds (+-0.05 around each mean)."""
+    def runs(heldout, recall, saturation):
+        return [{"heldout_loss": heldout + d, "recall": recall + d, "saturation": saturation + d,
+                 "train_loss": np.full(50, heldout + d), "params": 10, "heldout": [(50, heldout + d)]}
+                for d in (-0.05, 0.0, 0.05)]
+    return {"config": {"chance": 0.25, "delay": 20, "iterations": 50, "heldout_chars": 612, "unigram": 2.87},
+            "models": ["LSTM", "NFG", "NIG", "NOG"], "seeds": [0, 1, 2],
+            "runs": {"LSTM": runs(1.1, 0.95, 0.2), "NFG": runs(nfg, recalls[0], saturations[0]),
+                     "NIG": runs(nig, recalls[1], saturations[1]), "NOG": runs(nog, recalls[2], saturations[2])}}
+
+
+def test_the_four_answers_and_the_claims_follow_the_numbers():
+    text = "\n".join(ex3.conclusions(ex3.summarize(gate_study())))
+    assert "Q1 Which removed gate hurt most on text? the forget gate (" in text
+    assert "Claim 'the forget gate is most critical', on text: it holds." in text
+    assert "Q1 Which removed gate hurt most on memory? the input gate (" in text
+    assert "on memory: it misses: the input gate cost more." in text
+    assert "it fits the training text worse too (underfits)" in text
+    assert "Claim 'the input gate prevents saturation': it holds" in text
+    assert "without the input gate 1.120 nats/char (below the 2.87" in text and "recall 25% (not above chance" in text
+    assert "the forget gate pays on text; the input gate pays on memory; the output gate pays on text" in text
+    assert "Claim 'the output gate gives control': holds: removing it costs on text." in text
+    # Now the output gate costs more than the forget gate, the input gate saturates less, the
+    # output gate costs nothing: each claim says which way it misses.
+    text = "\n".join(ex3.conclusions(ex3.summarize(gate_study(nfg=1.3, nog=1.12, saturations=(0.2, 0.05, 0.2)))))
+    assert "Claim 'the forget gate is most critical', on text: it holds." in text
+    text = "\n".join(ex3.conclusions(ex3.summarize(gate_study(nfg=1.3, nog=1.7, saturations=(0.2, 0.05, 0.2)))))
+    assert "on text: it misses: the output gate cost more." in text
+    assert "Claim 'the input gate prevents saturation': it misses: the full LSTM saturates more" in text
+    text = "\n".join(ex3.conclusions(ex3.summarize(gate_study(nog=1.12))))
+    assert "Claim 'the output gate gives control': weaker than claimed: removing it costs nothing" in text
+    text = "\n".join(ex3.conclusions(ex3.summarize(gate_study(nfg=1.15, nog=1.16))))
+    assert "on text: it is not shown: the gap to the output gate is within the seed spread." in text
+
+
+def test_the_stubs_flow_answers_on_one_seed_untested():
+    results = {"Baseline": [60.0] * 30, "No Forget": [70.0] * 30, "No Input": [61.0] * 30, "No Output": [59.0] * 30}
+    text = "\n".join(ex3.conclusions(ex3.summarize(results)))
+    assert "hurt most on text (final training loss)? the forget gate (No Forget +0.400 nats/char, one " \
+        "seed: untested" in text
+    assert "it holds on one seed" in text and "Q3 Does it still work without one gate? Baseline 2.400" in text
+    assert "Q4 The design: one seed leaves every cost untested" in text
+    assert "'the output gate gives control': untested on one seed (-0.040 nats/char)." in text
+    assert "'the input gate prevents saturation': not measured" in text
+
+
+# ---- --check: the learner's file, graded TODO by TODO ------------------------------------------------
+COURSE = os.path.join(os.path.dirname(__file__), "course")
+ATTEMPTS = sorted(glob.glob(os.path.join(COURSE, "ex3", "*.py")))
+
+
+def expected(path):
+    """The EXPECT line of an attempt: None for 'pass', else the set of TODO numbers."""
+    with open(path, encoding="utf-8") as handle:
+        line = handle.read().split("EXPECT:", 1)[1].splitlines()[0].strip()
+    if line.startswith("pass"):
+        return None
+    todos = set()
+    for part in re.findall(r"\d+(?:-\d+)?", line):
+        low, _, high = part.partition("-")
+        todos.update(range(int(low), int(high or low) + 1))
+    return todos
+
+
+def todos_of(row):
+    numbers = set()
+    for part in re.findall(r"\d+(?:-\d+)?", row[0]):
+        low, _, high = part.partition("-")
+        numbers.update(range(int(low), int(high or low) + 1))
+    return numbers
+
+
+@pytest.mark.skipif(not ATTEMPTS, reason="no attempt files under tests/course/ex3")
+@pytest.mark.parametrize("path", ATTEMPTS, ids=os.path.basename)
+def test_check_passes_correct_attempts_and_names_each_bug_at_its_todo(path, capsys):
+    checklist = ex3.check_attempt(path)
+    code = checklist.report("title")
+    out = capsys.readouterr().out
+    assert "Traceback" not in out and "could not compare: the checker failed" not in out
+    fails = [row for row in checklist.rows if row[2] is False]
+    want = expected(path)
+    if want is None:
+        assert code == 0 and not fails and any(row[2] is True for row in checklist.rows), out
+    else:
+        assert code == 1 and fails and todos_of(fails[0]) & want, out
+
+
+def test_check_without_the_courses_implementation_says_so_in_one_line(tmp_path):
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    shutil.copy(ATTEMPTS[0] if ATTEMPTS else __file__, folder / "attempt.py")
+    (folder / "attempt.py").write_text("import sys\nsys.path.append('..')\nfrom implementation import LSTM\n")
+    result = subprocess.run([sys.executable, ex3.__file__, "--check", str(folder / "attempt.py")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == "" and result.stderr.count("\n") == 1
+    assert "implementation" in result.stderr and "folder above" in result.stderr
+
+
+def test_check_rejects_a_negative_seed_before_importing_the_file(tmp_path):
+    marker = tmp_path / "imported"
+    attempt = tmp_path / "attempt.py"
+    attempt.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    result = subprocess.run([sys.executable, ex3.__file__, "--check", str(attempt), "--seed", "-1"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "--seed" in result.stderr
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("source,todo", [
+    ("def broken(:\n", "-"),                                          # a syntax error: a FAIL row
+    ("import sys\nsys.exit(0)\n", "-"),                                # exits at import: a FAIL row
+    ("import sys\nsys.path.append('..')\nfrom implementation import LSTM\n", "1")])   # nothing defined
+def test_check_never_passes_or_crashes_on_a_broken_file(tmp_path, source, todo):
+    if not ATTEMPTS:
+        pytest.skip("needs tests/course/implementation.py")
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    shutil.copy(os.path.join(COURSE, "implementation.py"), tmp_path / "implementation.py")
+    (folder / "attempt.py").write_text(source)
+    checklist = ex3.check_attempt(str(folder / "attempt.py"))
+    fails = [row for row in checklist.rows if row[2] is False]
+    assert fails and fails[0][0] == todo
+
+
+@pytest.mark.skipif(not ATTEMPTS, reason="no attempt files under tests/course/ex3")
+def test_check_fails_a_train_model_that_never_updates(tmp_path):
+    """The row's verdict is a numpy bool; it must still count as a FAIL (and exit 1)."""
+    correct = next(p for p in ATTEMPTS if expected(p) is None)
+    with open(correct, encoding="utf-8") as handle:
+        source = handle.read()
+    assert "model.update_weights(" in source
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    shutil.copy(os.path.join(COURSE, "implementation.py"), tmp_path / "implementation.py")
+    (folder / "attempt.py").write_text(re.sub(r"model\.update_weights\(", "(lambda grads: None)(", source))
+    checklist = ex3.check_attempt(str(folder / "attempt.py"))
+    fails = [row for row in checklist.rows if row[2] is False]
+    assert fails and fails[0][0] == "4" and "falls" in fails[0][1]
+    assert checklist.report("title") == 1
