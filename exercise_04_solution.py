@@ -886,7 +886,7 @@ class LSTMFromScratch:
         self.clip_value = None if clip_value is None else check_float("clip_value", clip_value)
         forget_bias = check_float("forget_bias", forget_bias, low=-math.inf)
         self.input_size, self.hidden_size, self.output_size = D, H, V
-        self.rng = np.random.default_rng(check_int("seed", seed, low=0))
+        self.rng = np.random.default_rng(check_int("seed", seed, low=0, high=2 ** 63))
         # Gate weights ~ N(0, 1/(H+D)), so every pre-activation starts with a variance near 1.
         scale = 1.0 / np.sqrt(H + D)
         self.Wf = self.rng.normal(0.0, scale, (H, H + D))        # (Ex1 TODO 1)

@@ -305,7 +305,7 @@ def test_failed_forward_leaves_the_model_unchanged():
     ({"clip_value": -1.0}, "clip_value: expected a finite number > 0"),
     ({"forget_bias": float("inf")}, "forget_bias: expected a finite number"),
     ({"hidden_size": 10 ** 6}, "hidden_size: expected at most 2 GiB of weights, got 29,803 GiB"),
-    ({"seed": -1}, r"seed: expected an integer in \[0, 1,000,000,000\], got -1"),
+    ({"seed": -1}, r"seed: expected an integer in \[0, 9,223,372,036,854,775,808\], got -1"),
     ({"seed": 1.5}, "seed: expected an integer"),
 ])
 def test_constructor_rejects_bad_arguments(kwargs, match):

@@ -57,3 +57,14 @@ def test_exercise_5_fused_lstm_computes_exercise_1s_numbers():
         np.testing.assert_allclose(getattr(fused, "d" + name), getattr(reference, "d" + name),
                                    rtol=1e-9, atol=1e-12, err_msg=f"d{name}")
     assert np.all(ex5.LSTM(D, H, D).bf == 1.0)
+
+
+# The --check harness: how a learner's file is imported and how the checklist is printed.
+HARNESS = ["CheckSetupError", "read_attempt", "forget_relative_finders", "in_folder", "Checklist"]
+
+
+@pytest.mark.parametrize("module", [ex2, ex3, ex4, ex5], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("name", HARNESS)
+def test_check_harness_is_the_same_in_every_script(module, name):
+    assert inspect.getsource(getattr(module, name)) == inspect.getsource(getattr(ex1, name)), \
+        f"{module.__name__}.{name} differs from solution_01_lstm_implementation.{name}"
