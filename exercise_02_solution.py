@@ -301,7 +301,7 @@ def main(argv=None):
 import argparse, contextlib, importlib.util, io, re, signal, tempfile, threading, traceback, warnings
 import matplotlib.figure
 
-# Exercise 1's LSTMFromScratch and the helpers it calls, carried unchanged (the lead re-copies them).
+# Exercise 1's LSTMFromScratch and the helpers it calls, carried unchanged (a test compares the source).
 # ---- Numerics and argument checks ------------------------------------------------------------------
 def sigmoid(x):
     """1 / (1 + exp(-x)) without overflow: exp(-|x|) is in (0, 1], each branch exact in its tail."""
