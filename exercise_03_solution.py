@@ -24,7 +24,6 @@ saves ex3_comparison.png (loss curves, held-out loss, updates to a threshold, re
 """
 import math
 import os
-import sys
 import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # tiny matmuls: more threads only add overhead
@@ -314,11 +313,10 @@ MODELS = {"LSTM": LSTMFromScratch, "NFG": LSTMNoForget, "NIG": LSTMNoInput,   # 
 # ---- The exercise file's functions (TODO 4-9) ---------------------------------------------------
 def train_model(model, text, char_to_idx, num_iterations=1000, streams=1, rng=None,
                 heldout=None, learning_rate=LEARNING_RATE):
-    """Truncated BPTT through `text` (a str of keys of char_to_idx, 2 or more): each of `streams`
-    streams starts at an offset drawn from rng (default: seeded with SEED), carries h and C from
-    one window of SEQ_LENGTH characters to the next, and starts again at the text's start from
-    zero states when it runs out. heldout: None or (text, curve), whose loss per character from
-    zero states is appended to the list curve as (update, nats) every EVAL_EVERY updates.
+    """Truncated BPTT through `text` (a str of 2+ keys of char_to_idx) in `streams` streams, each
+    from an offset drawn from rng (default: seeded with SEED), carrying h and C from window to
+    window (SEQ_LENGTH characters), restarting from zero states at the text's start. heldout: None
+    or (text, curve): every EVAL_EVERY updates, (update, nats/char from zero states) joins curve.
     Returns num_iterations losses (a list), each summed over a window, mean over streams (nats)."""
     check_training(model, text, char_to_idx, num_iterations, streams, heldout, learning_rate)
     ids = np.array([char_to_idx[ch] for ch in text])
@@ -376,9 +374,8 @@ def make_memory_batch(rng, batch_size, delay):
     return inputs, targets
 
 def train_memory_task(model, iterations, delay, rng, learning_rate=LEARNING_RATE):
-    """Adagrad on fresh batches of MEMORY_BATCH_SIZE sequences, each from zero states; the model
-    needs input_size N_RECALL + N_DISTRACTORS + 1, output_size N_RECALL + 1.
-    Returns (iterations,) losses per sequence (nats)."""
+    """Adagrad on fresh batches of MEMORY_BATCH_SIZE sequences from zero states (model: input_size
+    N_RECALL + N_DISTRACTORS + 1, output_size N_RECALL + 1). Returns (iterations,) nats/sequence."""
     check_memory_training(iterations, learning_rate)
     zeros, losses = np.zeros((MEMORY_BATCH_SIZE, model.hidden_size)), []
     with np.errstate(over="ignore", invalid="ignore"):
@@ -491,24 +488,6 @@ def summarize(results, threshold=LOSS_THRESHOLD):
             "chance": results["config"].get("chance"), "config": results["config"],
             "seeds": min(s["seeds"] for s in stats.values())}
 
-def comparisons(s):
-    """The ranking, each model against the reference and recall against chance, worded from the
-    numbers in summarize's dict `s`: a list of str."""
-    what = {"heldout_loss": "held-out loss", "final_loss": "final training loss"}[s["key"]]
-    marks = {True: " ~ ", False: " < ", None: " ? "}
-    lines = [f"Ranking by {what}, best first ('~' within the seed spread, '<' beyond it, '?' one "
-             "seed): " + s["ranking"][0]
-             + "".join(marks[c["within"]] + c["worse"] for c in s["adjacent"])]
-    lines += [f"{m} against {s['reference']}: {what} {cost(v[s['key']])}"
-              + (f"; recall {cost(v['recall'], 100)}" if "recall" in v else "") + "."
-              for m, v in s["vs_reference"].items()]
-    if s["chance"] is not None:
-        above = [m for m in s["ranking"]
-                 if np.subtract(*np.nan_to_num(s["stats"][m]["recall"])) > s["chance"]]
-        lines.append(f"Recall above chance ({s['chance']:.0%}) by more than the seed spread after "
-                     f"{s['config']['delay']} distractors: {', '.join(above) or 'no model'}.")
-    return lines
-
 GATES = {"forget": (("NFG", "No Forget"), "with f_t = 1 the cell can only add, never clear"),
          "input": (("NIG", "No Input"), "with i_t = 1 every candidate is written in full"),
          "output": (("NOG", "No Output"), "with o_t = 1 all of the squashed cell reaches h_t")}
@@ -516,8 +495,7 @@ GATES = {"forget": (("NFG", "No Forget"), "with f_t = 1 the cell can only add, n
 def conclusions(s):
     """The answers to TODO 12's four questions, each with a verdict on the course's claim about
     it, worded from the numbers in summarize's dict `s`: a list of str."""
-    st, key, ref, vs, chance = (s[k] for k in ("stats", "key", "reference", "vs_reference",
-                                               "chance"))
+    st, key, ref, vs, chance = (s[k] for k in "stats key reference vs_reference chance".split())
     gates = {g: m for g, (names, _) in GATES.items() for m in names if m in vs}
     if not gates:
         return ["Q1-Q4: no model with a removed gate was trained: nothing to answer."]
@@ -651,14 +629,10 @@ def visualize_comparison(results, path=os.path.join(OUTDIR, FIGURE), threshold=L
             ax.plot(x, mean, style, color=colors[m], lw=1.5)                        # (TODO 10)
             ax.fill_between(x, mean - std, mean + std, color=colors[m], alpha=0.18, lw=0)
             first.append(mean[0])
-    ax.axhline(s["threshold"], color="black", ls=":", lw=1, label=f"threshold "
-               f"{s['threshold']:.2f}")
+    ax.axhline(s["threshold"], color="black", ls=":", lw=1, label=f"threshold {s['threshold']:.2f}")
     if full:
         ax.axhline(config["unigram"], color="gray", ls="-.", lw=1,
                    label=f"character frequencies alone, {config['unigram']:.2f}")
-    styles = [plt.Line2D([], [], color="gray", ls=ls, label=label) for ls, label in
-              (("-", "training loss, smoothed"), ("--", "held-out loss"))[:1 + full]]
-    ax.legend(handles=styles + ax.get_legend_handles_labels()[0], fontsize=9)
     ax.set(title=f"Loss curves (mean of {len(results['seeds'])} seed(s); band +-1 std)",
            xlabel="update (Adagrad step)", ylabel="loss (nats/char)",
            ylim=(0, 1.15 * np.median(first)))
@@ -685,17 +659,7 @@ def visualize_comparison(results, path=os.path.join(OUTDIR, FIGURE), threshold=L
         axes[1, 1].axhline(100 * s["chance"], color="red", ls="--", lw=1.2,
                            label=f"chance {s['chance']:.0%}")
         axes[1, 1].set_yticks(range(0, 101, 20))
-    for ax in axes.flat:
-        ax.grid(alpha=0.3)
-        if ax is not axes[0, 0]:
-            ax.legend(loc="upper right", fontsize=9)
-    fig.legend([plt.Rectangle((0, 0), 1, 1, color=colors[m]) for m in models],
-               [f"{m}: {MODELS[m].__name__}" if m in MODELS else m for m in models],
-               loc="lower center", ncol=min(len(models), 4), fontsize=9.5, frameon=False)
-    fig.tight_layout(rect=(0, 0.07 if full else 0.09, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return finish_figure(fig, axes, colors, path)
 
 plot_comparison = visualize_comparison      # the exercise file's name for it (TODO 10)
 
@@ -728,6 +692,7 @@ import inspect
 import io
 import re
 import signal
+import sys
 import tempfile
 import threading
 import traceback
@@ -863,7 +828,7 @@ def as_study(results):
     return {"config": {}, "models": list(results), "seeds": [None], "runs": {
         m: [{"train_loss": np.asarray(v, dtype=float) / SEQ_LENGTH}] for m, v in results.items()}}
 
-# ---- Text formatting -----------------------------------------------------------------------------
+# ---- Formatting: the printed text and the figure's chrome ------------------------------------
 def study_header(settings):
     """The demo's first line: what it is about to run (and a warning under --quick)."""
     n = settings["budgets"]
@@ -896,6 +861,24 @@ def cost(c, scale=1):
     return (f"{scale * c['diff']:+{fmt}}{unit}, {'within' if c['within'] else 'beyond'} the "
             f"spread {scale * c['spread']:{fmt}}")
 
+def comparisons(s):
+    """The ranking, each model against the reference and recall against chance, worded from the
+    numbers in summarize's dict `s`: a list of str."""
+    what = {"heldout_loss": "held-out loss", "final_loss": "final training loss"}[s["key"]]
+    marks = {True: " ~ ", False: " < ", None: " ? "}
+    lines = [f"Ranking by {what}, best first ('~' within the seed spread, '<' beyond it, '?' one "
+             "seed): " + s["ranking"][0]
+             + "".join(marks[c["within"]] + c["worse"] for c in s["adjacent"])]
+    lines += [f"{m} against {s['reference']}: {what} {cost(v[s['key']])}"
+              + (f"; recall {cost(v['recall'], 100)}" if "recall" in v else "") + "."
+              for m, v in s["vs_reference"].items()]
+    if s["chance"] is not None:
+        above = [m for m in s["ranking"]
+                 if np.subtract(*np.nan_to_num(s["stats"][m]["recall"])) > s["chance"]]
+        lines.append(f"Recall above chance ({s['chance']:.0%}) by more than the seed spread after "
+                     f"{s['config']['delay']} distractors: {', '.join(above) or 'no model'}.")
+    return lines
+
 def format_table(s):
     """summarize's dict as a table: a row per model in ranking order, the measured columns."""
     columns = [("params", "params", ""),
@@ -918,6 +901,26 @@ def format_table(s):
                        enumerate(zip(r, widths))) for r in rows]
     return "\n".join(lines + [f"mean +- std over {s['seeds']} seed(s), ddof=1; ranked by "
                               f"{s['key']}"])
+
+def finish_figure(fig, axes, colors, path):
+    """visualize_comparison's chrome: legends (line styles first on the loss panel), grid, a
+    colour key per model (colors: {model: colour}) under the panels; saves the PNG at `path`,
+    closes the figure and returns the path."""
+    full = axes.size > 1
+    styles = [plt.Line2D([], [], color="gray", ls=ls, label=label) for ls, label in
+              (("-", "training loss, smoothed"), ("--", "held-out loss"))[:1 + full]]
+    axes[0, 0].legend(handles=styles + axes[0, 0].get_legend_handles_labels()[0], fontsize=9)
+    for ax in axes.flat:
+        ax.grid(alpha=0.3)
+        if ax is not axes[0, 0]:
+            ax.legend(loc="upper right", fontsize=9)
+    fig.legend([plt.Rectangle((0, 0), 1, 1, color=c) for c in colors.values()],
+               [f"{m}: {MODELS[m].__name__}" if m in MODELS else m for m in colors],
+               loc="lower center", ncol=min(len(colors), 4), fontsize=9.5, frameon=False)
+    fig.tight_layout(rect=(0, 0.07 if full else 0.09, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
 
 # ---- Command line -------------------------------------------------------------------------------
