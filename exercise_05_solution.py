@@ -17,8 +17,7 @@ The equations (course notation; concat = [h_prev, x_t], h first):
           C_t = f_t * C_prev + i_t * C_tilde             h_t = o_t * tanh(C_t)
     both  y_t = softmax(Wy . h_t + by)         loss = - sum_t ln y_t[target_t]   (nats)
 A GRU has 2 gates and 3 weight blocks (H, H+D), an LSTM 3 gates and 4 blocks: at the same H the
-GRU's cell is 25% smaller; the output layer Wy (V, H), by (V,) is the same. `forward` stacks the
-blocks once per call, so one matmul per step gives the LSTM's gates (two the GRU's).
+GRU's cell is 25% smaller; the output layer Wy (V, H), by (V,) is the same.
 
 Run (prints progress lines, a table and the five-part report, saves outputs/ex5_comparison.png):
     python exercise_05_solution.py              # LSTM, GRU, parameter-matched GRU, 5 seeds, ~2 min
@@ -45,7 +44,6 @@ SEQ_LENGTH = 25
 BATCH_SIZE = 16            # parallel streams through the text
 ITERATIONS = 700           # past every held-out minimum (iterations 175-490 in the README's run)
 LEARNING_RATES = {"lstm": 0.1, "gru": 0.05, "gru_matched": 0.1}   # Adagrad; chosen by --tune
-QUICK = {"hidden_size": 64, "iterations": 120, "seeds": 3}
 CLIP_VALUE = 5.0           # elementwise gradient clipping to [-5, 5], as the course teaches
 HELDOUT_FRACTION = 0.1     # the last 10% of the text is never trained on
 EVALUATIONS = 20           # held-out evaluations per run; the lowest is the early-stopping loss
@@ -60,22 +58,20 @@ SPEED_CLAIMS = (("trains 10-20% faster", SOLUTIONS, 10, 20), ("20-30% faster", E
 LOSS_CLAIM = ("similar final performance", SOLUTIONS)
 
 def sigmoid(x):
-    """1 / (1 + exp(-x)), written as (1 + tanh(x / 2)) / 2: the same function, no exp to overflow."""
+    """1 / (1 + exp(-x)) written as (1 + tanh(x / 2)) / 2: the same function, no exp to overflow."""
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 def log_softmax(logits):
-    """ln softmax over the last axis. Subtracting the max keeps exp() from overflowing, and staying
-    in logs keeps ln(probability) finite where the probability itself underflows."""
+    """ln softmax over the last axis; the max subtracted, so that exp() cannot overflow."""
     z = logits - logits.max(axis=-1, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 # ---- The models --------------------------------------------------------------------------------
 class FusedRNN:
-    """What the GRU and the LSTM share: the output layer, clipping, Adagrad. Each block (gate or
-    candidate) has its own weights (H, H+D) and bias (H,), named in BLOCKS. input_size D (one-hot
-    ids), hidden_size H, output_size V; seed >= 0; clip_value: `backward` clips each gradient entry
-    to [-clip_value, clip_value] (None: off). Caches of a (T,) sequence have no batch axis, as in
-    Exercise 1: h = model.h_states[-1].copy() carries on."""
+    """What the GRU and the LSTM share: the output layer, clipping, Adagrad. Each block has its own
+    weights (H, H+D) and bias (H,), named in BLOCKS. input_size D (one-hot ids), hidden_size H,
+    output_size V; seed >= 0; clip_value: `backward` clips gradients to [-clip_value, clip_value]
+    (None: off). A (T,) sequence keeps no batch axis: h = model.h_states[-1].copy() carries on."""
     sigmoid = staticmethod(sigmoid)      # the course's stub defines sigmoid as a method
 
     def _start(self, input_size, hidden_size, output_size, seed, clip_value):
@@ -86,20 +82,14 @@ class FusedRNN:
         self.memory, self._cache = {}, None             # Adagrad's sums of squares; no forward yet
         return D, H, V, np.random.default_rng(check_int("seed", seed, low=0))
 
-    def _gate_weights(self, rng):
-        """A block's weights ~ N(0, 1/(H+D)): each pre-activation starts with a variance near 1."""
-        H, D = self.hidden_size, self.input_size
-        return rng.normal(0.0, 1.0 / np.sqrt(H + D), (H, H + D))
-
     def _stack(self):
-        """The blocks stacked in BLOCKS order: W (K*H, H+D) and b (K*H,). Copies: once per forward."""
+        """The blocks stacked in BLOCKS order, W (K*H, H+D) and b (K*H,): copied once per call."""
         weights, biases = zip(*self.BLOCKS.values())
         return (np.concatenate([getattr(self, name) for name in weights]),
                 np.concatenate([getattr(self, name) for name in biases]))
 
     def _begin(self, inputs, targets, states):
-        """Check a forward call, then keep targets and inputs_cache. states: {name: (H,) or (B, H)}.
-        Returns the ids as (T, B) and the states as (B, H)."""
+        """Check a forward call, keep targets and inputs_cache; ids as (T, B), states as (B, H)."""
         inputs, targets, states = check_sequence(self, inputs, targets, states)
         X = inputs.reshape(len(inputs), -1)
         self.targets = targets
@@ -149,8 +139,7 @@ class FusedRNN:
         memory += d ** 2;  param -= learning_rate * d / sqrt(memory + 1e-8), for every parameter."""
         learning_rate = check_float("learning_rate", learning_rate)
         if not hasattr(self, "dWy"):
-            raise RuntimeError("update_weights: call forward, then backward, first; there are no "
-                               "gradients to apply yet")
+            raise RuntimeError("update_weights: call forward, then backward, first (no gradients)")
         for name in self.PARAM_NAMES:
             param, grad = getattr(self, name), getattr(self, "d" + name)
             memory = self.memory.setdefault(name, np.zeros_like(param))
@@ -168,13 +157,15 @@ class GRU(FusedRNN):
     STATES = ("h_states",)
 
     def __init__(self, input_size, hidden_size, output_size, seed=SEED, clip_value=CLIP_VALUE):
-        # Each block reads concat = [h_prev, x_t], so it is (H, H+D).                   (TODO 1)
         D, H, V, rng = self._start(input_size, hidden_size, output_size, seed, clip_value)
-        self.Wr = self._gate_weights(rng)                       # reset gate            (TODO 2)
+        # Each block reads concat = [h_prev, x_t], so it is (H, H+D). Weights ~ N(0, 1/(H+D)):
+        # each pre-activation starts with a variance near 1.                            (TODO 1)
+        scale = 1.0 / np.sqrt(H + D)
+        self.Wr = rng.normal(0.0, scale, (H, H + D))            # reset gate            (TODO 2)
         self.br = np.zeros(H)                                                         # (TODO 2)
-        self.Wz = self._gate_weights(rng)                       # update gate           (TODO 3)
+        self.Wz = rng.normal(0.0, scale, (H, H + D))            # update gate           (TODO 3)
         self.bz = np.zeros(H)                                                         # (TODO 3)
-        self.Wh = self._gate_weights(rng)                       # candidate h_tilde     (TODO 4)
+        self.Wh = rng.normal(0.0, scale, (H, H + D))            # candidate h_tilde     (TODO 4)
         self.bh = np.zeros(H)                                                         # (TODO 4)
         # A small output layer makes the first prediction nearly uniform: loss near T ln V.
         self.Wy = rng.normal(0.0, 0.01, (V, H))                                       # (TODO 5)
@@ -183,9 +174,8 @@ class GRU(FusedRNN):
     def forward(self, inputs, targets, h_prev):
         """Run the GRU over a sequence; return the loss, - sum_t ln y_t[target_t] in nats.
         inputs, targets: ids, (T,) or (T, B); h_prev: (H,) or (B, H). Keeps (a batch adds a B axis
-        after the first): inputs_cache (T, D) one-hot x_t; targets; h_states (T+1, H) with
-        [0] = h_prev; r_gates, z_gates, h_tilde_cache (T, H); y_probs (T, V).
-        ValueError on bad input."""
+        after the first): inputs_cache (T, D) one-hot x_t; targets; h_states (T+1, H), [0] = h_prev;
+        r_gates, z_gates, h_tilde_cache (T, H); y_probs (T, V). ValueError on bad input."""
         X, (h0,) = self._begin(inputs, targets, {"h_prev": h_prev})
         (T, B), H = X.shape, self.hidden_size
         W, b = self._stack()                           # (3H, H+D), (3H,): Wr, Wz, Wh stacked
@@ -243,8 +233,7 @@ def count_parameters(model):
     arrays = [value for name, value in getattr(model, "__dict__", {}).items()
               if name.startswith(("W", "b")) and isinstance(value, np.ndarray)]         # (TODO 9)
     if not arrays:
-        raise ValueError(f"model: expected NumPy array attributes named W... or b..., "
-                         f"got {model!r}")
+        raise ValueError(f"model: expected NumPy array attributes named W... or b..., got {model}")
     return sum(a.size for a in arrays)                                                  # (TODO 9)
 
 def train_model(model, text, char_to_idx, num_iterations=ITERATIONS, learning_rate=None,
@@ -260,8 +249,6 @@ def train_model(model, text, char_to_idx, num_iterations=ITERATIONS, learning_ra
     models = {"lstm" if isinstance(model, LSTM) else "gru": model} if single else model
     names, iterations = list(models), check_int("num_iterations", num_iterations)
     rates = learning_rates_for(models, learning_rate)
-    if len(text) < 2:
-        raise ValueError(f"text: expected at least 2 characters, got {len(text)}")
     windows = batch_windows(encode(text, char_to_idx), seq_length, batch_size)
     heldout_ids = encode(heldout_text, char_to_idx) if heldout_text else None
     evaluate_at = set(np.linspace(0, iterations, EVALUATIONS + 1).astype(int)[1:])
@@ -296,48 +283,34 @@ def train_model(model, text, char_to_idx, num_iterations=ITERATIONS, learning_ra
     return records
 
 def compare_models(text, char_to_idx, hidden_size=64, num_iterations=ITERATIONS, **options):
-    """The exercise's comparison (TODO 11-13): `compare_lstm_gru` with one seed, the LSTM and the
-    GRU; returns {'lstm': {'params', 'losses', 'times', ...}, 'gru': {...}, 'config': {...}}."""
+    """The exercise's comparison (TODO 11-13): `compare_lstm_gru`, one seed, LSTM and GRU only."""
     return compare_lstm_gru(text, hidden_size, iterations=num_iterations, seeds=[SEED],
                             keys=("lstm", "gru"), char_to_idx=char_to_idx, **options)  # (TODO 11)
 
 def plot_comparison(results, path=os.path.join(OUTDIR, "ex5_comparison.png")):
-    """The exercise's three panels (TODO 14): loss, time per iteration, parameters. results: as
-    the exercise file builds it, {'lstm': {'params', 'losses', 'times'}, 'gru': {...}}, or as
-    `compare_lstm_gru` returns it. Saves the figure at `path` and returns it."""
+    """The exercise's three panels (TODO 14): loss, time per iteration, parameters. results: the
+    exercise file's {'lstm': {'params', 'losses', 'times'}, 'gru': {...}}, extras optional."""
     prepare_outdir(os.path.dirname(path) or ".", "path")
     return visualize_comparison(results, analyze_comparison(results), path,
                                 ("loss", "time", "params"))                           # (TODO 14)
 
 def write_comparison_report(results):
-    """The exercise's report (TODO 15), printed: parameters, speed, final loss against the noise,
-    convergence, recommendations, each from the numbers in `results` (as `plot_comparison`)."""
+    """The exercise's report (TODO 15), printed from `results` (as for `plot_comparison`)."""
     print_report(results, analyze_comparison(results))                                # (TODO 15)
 
-# ---- Data ---------------------------------------------------------------------------------------
 def batch_windows(ids, seq_length, batch_size):
-    """`ids` cut into batch_size equal streams, one per batch column, read seq_length at a time,
-    so that each stream's state carries from one window to the next. Too few ids for that: fewer
-    streams, then shorter windows (2 ids give one window of one step). Returns the list of
-    (inputs, targets), each (T, B), the targets one character ahead."""
+    """`ids` cut into batch_size streams, one per batch column, read seq_length at a time, so each
+    stream's state carries on; too few ids: fewer streams, then shorter windows (2 ids give one
+    step). Returns the list of (inputs, targets), each (T, B), the targets one character ahead."""
     ids = np.asarray(ids)
     T, B = check_int("seq_length", seq_length), check_int("batch_size", batch_size)
     if len(ids) < 2:
-        raise ValueError(f"ids: expected at least 2 ids (an input and its target), got {len(ids)}")
+        raise ValueError(f"text: expected at least 2 characters (input, target), got {len(ids)}")
     B = max(1, min(B, (len(ids) - 1) // T))             # fewer streams for a short text ...
     L = (len(ids) - 1) // B                              # characters per stream
     T = min(T, L)                                        # ... and shorter windows if need be
     inputs, targets = ids[:B * L].reshape(B, L).T, ids[1:B * L + 1].reshape(B, L).T
     return [(inputs[p:p + T], targets[p:p + T]) for p in range(0, L - T + 1, T)]
-
-def heldout_loss_per_char(model, ids):
-    """Loss in nats per character of predicting ids[1:] from ids[:-1], read as one sequence from
-    zero states, with no update. ids: (N,) ints, N >= 2."""
-    ids = check_ids("ids", ids, model.input_size)
-    if ids.ndim != 1 or len(ids) < 2:
-        raise ValueError(f"ids: expected a (N,) array of at least 2 ids, got shape {ids.shape}")
-    zeros = [np.zeros(model.hidden_size)] * len(model.STATES)
-    return model.forward(ids[:-1], ids[1:], *zeros) / (len(ids) - 1)
 
 def parameter_blocks(model):
     """Parameters per block of this file's LSTM or GRU: {"reset gate": H (H + D) + H, ...,
@@ -350,29 +323,28 @@ def parameter_blocks(model):
 def compare_lstm_gru(text, hidden_size=HIDDEN_SIZE, learning_rates=None, iterations=ITERATIONS,
                      seeds=range(SEED, SEED + SEEDS), seq_length=SEQ_LENGTH,
                      batch_size=BATCH_SIZE, char_to_idx=None, keys=MODEL_KEYS, log=None):
-    """Train an LSTM, a GRU of the same H and a GRU with the LSTM's parameter count
-    ("gru_matched") in lockstep on `text` less its last 10%, each at its own rate (LEARNING_RATES,
-    updated by learning_rates), once per seed. Returns {"config", key: {"label", "hidden_size",
-    "learning_rate", "params", "blocks", "losses", "times": mean over seeds per iteration (the
-    exercise's names), "runs": [{"seed", "loss", "seconds", "eval_iterations", "heldout"}]}}."""
-    seeds = [check_int("seeds", seed, low=0) for seed in seeds]
-    if not seeds:
-        raise ValueError("seeds: expected at least one seed, got none")
+    """Train an LSTM, a GRU of the same H and a GRU with the LSTM's parameter count ("gru_matched")
+    in lockstep on `text` less its last 10%, each at its own rate (LEARNING_RATES, updated by
+    learning_rates), once per seed. Returns {"config", key: {"label", "hidden_size", "params",
+    "learning_rate", "blocks", "losses", "times" (means over seeds), "runs": [{"seed", ...}]}}."""
+    seeds = check_seeds(seeds)
     train_text, heldout_text = split_text(text)
     char_to_idx = char_to_idx or {ch: k for k, ch in enumerate(sorted(set(text)))}
     V = max(char_to_idx.values()) + 1
     T, B = batch_windows(encode(train_text, char_to_idx), seq_length, batch_size)[0][0].shape
-    sizes = dict(lstm=hidden_size, gru=hidden_size, gru_matched=matched_hidden_size(hidden_size, V, V))
-    kinds, rates = dict(lstm=LSTM, gru=GRU, gru_matched=GRU), {**LEARNING_RATES, **(learning_rates or {})}
+    sizes = {"lstm": hidden_size, "gru": hidden_size,
+             "gru_matched": matched_hidden_size(hidden_size, V, V)}
+    kinds, rates = {"lstm": LSTM, "gru": GRU, "gru_matched": GRU}, LEARNING_RATES.copy()
+    rates.update(learning_rates or {})
     results = {"config": {"seq_length": T, "batch_size": B, "iterations": iterations,
                           "seeds": seeds, "vocab_size": V, "train_chars": len(train_text),
                           "heldout_chars": len(heldout_text)}}
     for key in keys:
-        label = f"{kinds[key].__name__} H={sizes[key]}" + " (matched)" * (key == "gru_matched")
-        results[key] = {"label": label, "hidden_size": sizes[key], "learning_rate": rates[key],
-                        "runs": []}
+        name = f"{kinds[key].__name__} H={sizes[key]}" + " (matched)" * (key == "gru_matched")
+        results[key] = dict(label=name, hidden_size=sizes[key], learning_rate=rates[key], runs=[])
     for number, seed in enumerate(seeds):
-        models = {key: kinds[key](V, sizes[key], V, seed=seed) for key in keys}  # (TODO 12, 13)
+        models = {key: kinds[key](V, sizes[key], V, seed=seed)          # (TODO 12), (TODO 13)
+                  for key in keys}
         progress = log and (lambda line: log(f"seed {seed} ({number + 1}/{len(seeds)})  {line}"))
         records = train_model(models, train_text, char_to_idx, iterations, rates, heldout_text,
                               seq_length, batch_size, progress)
@@ -486,17 +458,15 @@ def print_report(results, a):
               + (f"  {a['last'][key][0]:6.3f} +- {a['last'][key][1]:.3f}" if heldout else ""))
     chance = f"a uniform guess scores ln V = {math.log(cfg['vocab_size']):.2f}; " if cfg else ""
     print(f"(nats per character; {chance}'vs LSTM' is the median paired time ratio)")
-    for key in keys:
-        if "blocks" in results[key]:
-            blocks = ", ".join(f"{n:,} {part}" for part, n in results[key]["blocks"].items())
-            print(f"  {label(results, key):<{width}}  {blocks}")
+    for key in (key for key in keys if "blocks" in results[key]):
+        blocks = ", ".join(f"{n:,} {part}" for part, n in results[key]["blocks"].items())
+        print(f"  {label(results, key):<{width}}  {blocks}")
     print("\nthe report (TODO 15), from this run's numbers; the course's claims at the same H:")
     for number, lines in enumerate(report_parts(results, a), start=1):
         print(f"{number}. " + "\n   ".join(lines))
 
 def report_parts(results, a):
-    """The report's five parts, each a list of lines: parameters, speed, final loss, convergence,
-    recommendations; each quoted claim is followed by its source and verdict."""
+    """The report's five parts (lists of lines); each quoted claim with its source and verdict."""
     verdict = lambda v: f"\"{v['claim']}\" ({v['source']}): {v['status']}"
     (lstm, lstm_sd), (gru, gru_sd) = a["final"]["lstm"], a["final"]["gru"]
     speedup, diff, cell = 100 * (1 - a["ratio"]["gru"]), a["diff"]["gru"], a["savings"].get("cell")
@@ -527,8 +497,7 @@ def recommendations(results, a):
     speedup, diff = 100 * (1 - a["ratio"]["gru"]), a["diff"]["gru"]
     faster, wider = speedup > 0, a["gap"]["gru"] > a["noise"]
     if wider and diff < 0:
-        choice = "the GRU: lower loss, and cheaper" if faster else \
-            "the GRU for the loss, the LSTM for speed"
+        choice = "the GRU: lower loss, and cheaper" if faster else "the GRU for the loss, the LSTM"
     elif wider:
         choice = f"the LSTM when the loss matters most, the GRU when {speedup:.0f}% less time " \
                  "does" if faster else "the LSTM: lower loss, and not slower"
@@ -542,8 +511,7 @@ def recommendations(results, a):
         lines.append(f"with the LSTM's parameter count, {label(results, 'gru_matched')}'s final "
                      f"loss was {a['diff']['gru_matched']:+.1f}% against the LSTM's, at "
                      f"{a['ratio']['gru_matched']:.2f}x its time per iteration")
-    T = results.get("config", {}).get("seq_length", "training")
-    return lines + [f"not tested here: sequences longer than the {T}-character windows, where the "
+    return lines + [f"not tested here: sequences longer than the training windows, where the "
                     "course advises the LSTM (Exercise 4 measures memory over distance)"]
 
 COLORS = {"lstm": "tab:blue", "gru": "tab:orange", "gru_matched": "tab:green"}
@@ -571,10 +539,9 @@ def visualize_comparison(results, a, path, panels=PANELS):
                 if panel == "loss" and runs[0].get("heldout"):
                     heldout = np.array([r["heldout"] for r in runs])
                     ax.errorbar(runs[0]["eval_iterations"], heldout.mean(0), heldout.std(0),
-                                marker="o", ms=3, color=color, ls="--", capsize=2,
-                                label=name + ", held-out")
+                                c=color, ls="--", marker="o", ms=3, label=f"{name}, held-out")
             if chance:
-                ax.axhline(chance, color="grey", ls=":", label=f"uniform guess, ln V = {chance:.2f}")
+                ax.axhline(chance, c="grey", ls=":", label=f"uniform guess, ln V = {chance:.2f}")
             seeds = f"mean +- std over {len(runs)} seeds" if len(runs) > 1 else "one seed"
             ax.set(ylabel="cross-entropy (nats per character)", ylim=(0, 1.45 * chance if chance
                    else None), xlabel="training iteration" if panel == "loss" else
@@ -606,9 +573,9 @@ def visualize_comparison(results, a, path, panels=PANELS):
                             textcoords="offset points", va="center")
             ax.set_yticks(range(len(keys)), [label(results, key) for key in keys])
             ax.invert_yaxis()
-            saved = a["savings"]
-            cell = f"GRU cell {saved['cell']:.1f}% fewer, " if "cell" in saved else "GRU: "
-            ax.set(xlabel="parameters" + " (grey: output layer Wy, by)" * ("cell" in saved),
+            saved, cell = a["savings"], "cell" in a["savings"]
+            cell = f"GRU cell {saved['cell']:.1f}% fewer, " if cell else "GRU: "
+            ax.set(xlabel="parameters" + " (grey: output layer Wy, by)" * (cell != "GRU: "),
                    xlim=(0, 1.6 * max(a["total"].values())), title=f"Parameters by block\n"
                    f"same H: {cell}whole model {saved['model']:.1f}% fewer")
         ax.grid(alpha=0.3)
@@ -618,8 +585,7 @@ def visualize_comparison(results, a, path, panels=PANELS):
 
 # ---- main ---------------------------------------------------------------------------------------
 def demo(hidden_size, iterations, seeds, learning_rates, figure):
-    """The exercise file's last lines: compare (TODO 16), report (TODO 18), plot (TODO 17);
-    the arguments come checked from `run_command_line`. Returns the figure."""
+    """The exercise file's last lines, TODO 16-18, with arguments checked on the command line."""
     print(f"training an LSTM, a GRU and a parameter-matched GRU in lockstep: H={hidden_size}, "
           f"{iterations} iterations, seeds {seeds.start}-{seeds.stop - 1}")
     results = compare_lstm_gru(DEFAULT_CORPUS, hidden_size, learning_rates, iterations, seeds,
@@ -629,10 +595,8 @@ def demo(hidden_size, iterations, seeds, learning_rates, figure):
     return visualize_comparison(results, analysis, figure)                              # (TODO 17)
 
 def main(argv=None):
-    """The command line: flags checked below the banner, where --check, --tune and --benchmark
-    run too. Returns the exit code."""
+    """The command line (below the banner, with --check, --tune, --benchmark); the exit code."""
     return run_command_line(argv, demo)
-
 
 # ---- Tooling: nothing below this line is part of the exercise ----
 import argparse
@@ -643,6 +607,7 @@ import re
 import tempfile
 import traceback
 
+QUICK = {"hidden_size": 64, "iterations": 120, "seeds": 3}   # --quick
 MAX_SIZE, MAX_VOCAB, MAX_PARAMETERS = 4096, 100_000, 10 ** 8   # no MemoryError: a clear error
 TUNE_RATES, TUNE_SEEDS = (0.025, 0.05, 0.1, 0.2), 2
 BENCH_CASES = ((25, 1, 100), (50, 32, 128), (50, 32, 256), (50, 64, 256))   # (T, B, H)
@@ -662,10 +627,11 @@ class LSTM(FusedRNN):
 
     def __init__(self, input_size, hidden_size, output_size, seed=SEED, clip_value=CLIP_VALUE):
         D, H, V, rng = self._start(input_size, hidden_size, output_size, seed, clip_value)
-        self.Wf, self.bf = self._gate_weights(rng), np.ones(H)   # bf = 1: a new cell keeps its C
-        self.Wi, self.bi = self._gate_weights(rng), np.zeros(H)
-        self.Wo, self.bo = self._gate_weights(rng), np.zeros(H)
-        self.Wc, self.bc = self._gate_weights(rng), np.zeros(H)
+        scale = 1.0 / np.sqrt(H + D)                   # each pre-activation's variance near 1
+        self.Wf, self.bf = rng.normal(0.0, scale, (H, H + D)), np.ones(H)   # bf = 1: C is kept
+        self.Wi, self.bi = rng.normal(0.0, scale, (H, H + D)), np.zeros(H)
+        self.Wo, self.bo = rng.normal(0.0, scale, (H, H + D)), np.zeros(H)
+        self.Wc, self.bc = rng.normal(0.0, scale, (H, H + D)), np.zeros(H)
         self.Wy, self.by = rng.normal(0.0, 0.01, (V, H)), np.zeros(V)
 
     def forward(self, inputs, targets, h_prev, C_prev):
@@ -760,6 +726,20 @@ def check_state(name, state, shape):
                          + ("" if arr.shape != shape else " with NaN or inf"))
     return arr
 
+def check_heldout_ids(ids, size):
+    """`ids` as a (N,) array of ids in [0, size), N >= 2; otherwise ValueError naming ids."""
+    ids = check_ids("ids", ids, size)
+    if ids.ndim != 1 or len(ids) < 2:
+        raise ValueError(f"ids: expected a (N,) array of at least 2 ids, got shape {ids.shape}")
+    return ids
+
+def check_seeds(seeds):
+    """`seeds` as a non-empty list of integers >= 0; otherwise ValueError naming seeds."""
+    seeds = [check_int("seeds", seed, low=0) for seed in seeds]
+    if not seeds:
+        raise ValueError("seeds: expected at least one seed, got none")
+    return seeds
+
 def check_sizes(input_size, hidden_size, output_size, blocks):
     """A model's (D, H, V), checked before any array is made: ValueError naming the size, also
     when the model would exceed MAX_PARAMETERS (instead of a MemoryError)."""
@@ -817,6 +797,13 @@ def learning_rates_for(models, learning_rate):
 
 
 # ---- Helpers of the training and the comparison --------------------------------------------------
+def heldout_loss_per_char(model, ids):
+    """Loss in nats per character of predicting ids[1:] from ids[:-1], read as one sequence from
+    zero states, with no update. ids: (N,) ints, N >= 2."""
+    ids = check_heldout_ids(ids, model.input_size)
+    zeros = [np.zeros(model.hidden_size)] * len(model.STATES)
+    return model.forward(ids[:-1], ids[1:], *zeros) / (len(ids) - 1)
+
 class TrainingDiverged(RuntimeError):
     """The loss stopped being finite; the message says what to try."""
 
