@@ -480,7 +480,7 @@ def report_parts(results, a):
              verdict(a["verdicts"][0])],
             [f"speed: the GRU takes {abs(speedup):.1f}% {'less' if speedup >= 0 else 'more'} time"
              f" per iteration ({a['ms']['gru']:.2f} against {a['ms']['lstm']:.2f} ms, median; "
-             f"{min(by_seed):.1f}% to {max(by_seed):.1f}% by seed)",
+             f"by seed {', '.join(f'{x:.1f}%' for x in by_seed)})",
              *(verdict(v) for v in a["verdicts"][1:3])],
             [f"final loss ({a['final_kind']}, nats per character): LSTM {lstm:.3f} +- "
              f"{lstm_sd:.3f}, GRU {gru:.3f} +- {gru_sd:.3f}; the GRU's is {abs(diff):.1f}% "
@@ -547,7 +547,7 @@ def visualize_comparison(results, a, path, panels=PANELS):
                    else None), xlabel="training iteration" if panel == "loss" else
                    "training time (s, mean over seeds)", title=("Loss per iteration" if panel ==
                    "loss" else "Training loss against time") + f": training (mean of the last "
-                   f"{w}){' and held-out' * (panel == 'loss')}\n{seeds}")
+                   f"{w}){' and held-out' * (panel == 'loss' and 'last' in a)}\n{seeds}")
             ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
         elif panel == "time":
             ms = [1e3 * np.concatenate([r["seconds"] for r in runs_of(results[k])]) for k in keys]
@@ -559,25 +559,25 @@ def visualize_comparison(results, a, path, panels=PANELS):
                             (k + 0.3, a["ms"][key]))
             ax.set_xticks(range(1, len(keys) + 1), [label(results, key) for key in keys])
             shape = f", T={cfg['seq_length']}, B={cfg['batch_size']}" if cfg else ""
-            ax.set(ylabel="ms per iteration (forward, backward, update)", ylim=(0, None),
-                   title=f"Time per iteration{shape}\nmedian, quartiles and 5-95% of all "
-                         "iterations and seeds")
+            ax.set(ylabel="ms per iteration (forward, backward, update)", title=f"Time per "
+                   f"iteration{shape}\nmedian, quartiles and 5-95% of all iterations and seeds",
+                   ylim=(0, 1.3 * max(map(np.max, ms))))              # room for the labels
         else:
             for row, key in enumerate(keys):     # a bar segment per block, the output layer grey
                 counts = list(results[key].get("blocks", {"all": a["total"][key]}).values())
-                grey, blocks = ["lightgrey"] * (len(counts) > 1), len(counts) - 1
+                blocks = len(counts) - 1                     # 0: only the total is known
                 ax.barh(row, counts, left=np.cumsum([0] + counts[:-1]), edgecolor="white",
-                        color=[COLORS[key]] * blocks + grey)
+                        color=[COLORS[key]] * max(blocks, 1) + ["lightgrey"] * (blocks > 0))
                 parts = f" = {blocks} x {counts[0]:,} + {counts[-1]:,}" * (blocks > 0)
                 ax.annotate(f"{sum(counts):,}{parts}", (sum(counts), row), xytext=(4, 0),
                             textcoords="offset points", va="center")
             ax.set_yticks(range(len(keys)), [label(results, key) for key in keys])
             ax.invert_yaxis()
             saved, cell = a["savings"], "cell" in a["savings"]
-            cell = f"GRU cell {saved['cell']:.1f}% fewer, " if cell else "GRU: "
-            ax.set(xlabel="parameters" + " (grey: output layer Wy, by)" * (cell != "GRU: "),
-                   xlim=(0, 1.6 * max(a["total"].values())), title=f"Parameters by block\n"
-                   f"same H: {cell}whole model {saved['model']:.1f}% fewer")
+            title = f"by block\nsame H: GRU cell {saved['cell']:.1f}% fewer, whole model" if cell \
+                else "\nGRU:"
+            ax.set(xlabel="parameters" + " (grey: output layer Wy, by)" * cell, title=f"Parameters "
+                   f"{title} {saved['model']:.1f}% fewer", xlim=(0, 1.6 * max(a["total"].values())))
         ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
