@@ -1009,6 +1009,7 @@ def prepare_outdir(path, flag="--outdir"):
     return path
 
 def build_parser():
+    """The flags; each value is checked in `run` before any work."""
     p = OneLineErrorParser(prog=os.path.basename(__file__), description="Exercise 5: a GRU from scratch "
                            "against the LSTM (parameters, time, held-out loss), each at its own rate.",
                            epilog="Prints progress lines, a table and the five-part report with a verdict "
@@ -1047,6 +1048,7 @@ def run_command_line(argv, demo):
         return 1
 
 def run(args, demo):
+    """What the checked flags ask for: --check, --benchmark, --tune or the demo; the exit code."""
     if args.check:
         return print_check(check_attempt(args.check, args.seed), args.check)
     seed, start = check_int("--seed", args.seed, low=0), time.perf_counter()
