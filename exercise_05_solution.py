@@ -602,10 +602,14 @@ def main(argv=None):
 import argparse
 import contextlib
 import importlib.util
+import inspect
 import io
 import re
+import signal
 import tempfile
+import threading
 import traceback
+import warnings
 
 QUICK = {"hidden_size": 64, "iterations": 120, "seeds": 3}   # --quick
 MAX_SIZE, MAX_VOCAB, MAX_PARAMETERS = 4096, 100_000, 10 ** 8   # no MemoryError: a clear error
@@ -860,135 +864,858 @@ def progress_line(records, done, every, total, elapsed):
     return f"iter {done}/{total}  loss/char, ms/iter: {'  '.join(parts)}  eta {eta:.0f} s"
 
 
-# ---- --check: grade a learner's own GRU against this one, item by item ------------------------------
-CHECK_ITEMS = [  # (stub item, what the learner's GRU holds after one forward/backward step, the equation)
-    ("6", "r_gates", "r_t = sigmoid(Wr @ concat + br) with concat = np.concatenate([h_prev, x_t]), h first"),
-    ("6", "z_gates", "z_t = sigmoid(Wz @ concat + bz)"),
-    ("6", "h_tilde_cache", "h_tilde = tanh(Wh @ np.concatenate([r_t * h_prev, x_t]) + bh): r_t before the @"),
-    ("6", "h_states", "h_t = (1 - z_t) * h_prev + z_t * h_tilde, and h_states[0] = h_prev"),
-    ("6", "y_probs", "y_t = softmax(Wy @ h_t + by) = exp(s - max s) / sum(exp(s - max s))"),
-    ("6", "loss", "loss += -ln y_t[target_t], summed over the steps"),
-    ("7", "dWy dby", "dy = y_t - onehot(target_t); dWy += np.outer(dy, h_t); dby += dy"),
-    ("7", "dWh dbh", "dh = Wy.T @ dy + dh_next; da_h = dh * z_t * (1 - h_tilde**2); dbh += da_h; "
-                     "dWh += np.outer(da_h, np.concatenate([r_t * h_prev, x_t]))"),
-    ("7", "dWz dbz", "dz = dh * (h_tilde - h_prev); dWz += np.outer(dz * z_t * (1 - z_t), concat)"),
-    ("7", "dWr dbr", "dr = (Wh[:, :H].T @ da_h) * h_prev; dWr += np.outer(dr * r_t * (1 - r_t), concat)"),
-    ("7", "dh_next", "dh * (1 - z_t) + (Wh[:, :H].T @ da_h) * r_t + Wr[:, :H].T @ da_r + Wz[:, :H].T @ da_z")]
-OPTIONAL = ["r_gates", "z_gates", "h_tilde_cache", "h_states", "y_probs", "dh_next"]   # checked if kept
+# ---- --check: the learner's file, imported as they run it, and the checklist --------------------
+# (The same code in every script of the pack; tests/test_pack_consistency.py keeps them equal.)
+class CheckSetupError(Exception):
+    """--check cannot begin (a missing file, a missing course module): one line, exit code 2."""
 
-def _value(model, returned, name, shape):
-    """What a model holds as `name` (or returned under it) as an array of `shape`; None if there is no
-    such value of that size. Caches may be arrays, lists of vectors or dicts keyed by step."""
-    value = returned.get(name, getattr(model, name, None))
-    if isinstance(value, dict):
-        value = [value[k] for k in sorted(value)]
-    with contextlib.suppress(TypeError, ValueError):
-        value = np.asarray(value, dtype=np.float64)
-        return value.reshape(shape) if value.size == math.prod(shape) else None
 
-def check_attempt(path, seed=SEED):
-    """Run the GRU of the learner's file beside this one, with the same parameters, ids and state, and
-    compare what the stub's numbered items produce: one step first, where nothing flows between steps and the
-    first item that differs names the equation to fix, then 6 steps, 30 steps with clipping, and the
-    update rule. Returns rows (item, what, ok, detail, hint), ok None for a cache the learner does not
-    keep; their exceptions become rows. ValueError if `path` cannot be read."""
+def read_attempt(path):
+    """The absolute path and source lines of a learner's file; CheckSetupError if it is missing, a
+    folder, not a .py file, not UTF-8 or empty."""
+    if not isinstance(path, str) or not path:
+        raise CheckSetupError(f"--check: expected the path of your .py file, got {path!r}")
+    full = os.path.abspath(path)
+    if os.path.isdir(full):
+        raise CheckSetupError(f"--check: {path!r} is a folder; give the .py file inside it")
+    if not os.path.isfile(full):
+        raise CheckSetupError(f"--check: no file {path!r} (from {os.getcwd()})")
+    if not full.endswith(".py"):
+        raise CheckSetupError(f"--check: expected a Python file ending in .py, got {path!r}")
     try:
-        with open(path, encoding="utf-8") as handle:
-            source = handle.read().splitlines()
+        with open(full, encoding="utf-8") as handle:
+            source = handle.read()
     except (OSError, UnicodeDecodeError) as err:
-        raise ValueError(f"--check: cannot read {path!r} ({err.__class__.__name__})") from None
-    rows, D, H, V = [], 5, 4, 6
-    spec = importlib.util.spec_from_file_location("learner_attempt", path)
-    module = importlib.util.module_from_spec(spec)
+        raise CheckSetupError(f"--check: cannot read {path!r} as UTF-8 text "
+                              f"({err.__class__.__name__})") from None
+    if not source.strip():
+        raise CheckSetupError(f"--check: {path!r} is empty")
+    return full, source.splitlines()
 
-    def run(tag, what, call):
-        """call() with the learner's printing silenced. Their exception becomes a FAIL row at the stub's
-        numbered comment (# TODO 7: ...) nearest above the line of their file that raised it."""
+
+def forget_relative_finders():
+    """Drop the import finders Python cached for relative sys.path entries such as the course's '..':
+    each was resolved against the working directory of its first use, so a later import from another
+    folder would search the first folder again."""
+    for key in [k for k in sys.path_importer_cache if isinstance(k, str) and not os.path.isabs(k)]:
+        del sys.path_importer_cache[key]
+
+
+@contextlib.contextmanager
+def in_folder(folder, seconds=None):
+    """Run a block as if from `folder`: it is the working directory and first on sys.path, learner
+    output and warnings are silenced, and a block running over `seconds` raises TimeoutError.
+    Everything is restored afterwards, whatever the block raised."""
+    old_cwd, old_path = os.getcwd(), list(sys.path)
+    timer = seconds and hasattr(signal, "SIGALRM") \
+        and threading.current_thread() is threading.main_thread()
+    if timer:
+        def on_alarm(signum, frame):
+            raise TimeoutError(f"still running after {seconds:g} s")
+        old_handler = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        os.chdir(folder)
+        sys.path.insert(0, folder)
+        forget_relative_finders()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        if timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old_handler)
+        os.chdir(old_cwd)
+        sys.path[:] = old_path
+        forget_relative_finders()
+
+
+class Checklist:
+    """A learner's file and the rows of its checklist.
+
+    rows: (todo, what, ok, detail, hint); ok is True, False, or None for an item that could not be
+    compared (detail says why). stub_errors: (regex, hint) pairs for errors that come from a line
+    the course's exercise file wrote itself; the hint says so and how to change the line."""
+
+    def __init__(self, path, stub_errors=(), seconds=60):
+        self.path, self.source = read_attempt(path)
+        self.folder = os.path.dirname(self.path)
+        self.stub_errors, self.seconds, self.rows, self.module = stub_errors, seconds, [], None
+
+    def add(self, todo, what, ok, detail="", hint=""):
+        ok = None if ok is None else bool(ok)             # a numpy bool would never count as False
+        self.rows.append((str(todo), str(what), ok, str(detail), str(hint)))
+        return ok
+
+    def todo_at(self, line, default):
+        """The TODO number in the nearest comment at or above `line` of the learner's file."""
+        todos = re.findall(r"TODO\s*(\d+)", "\n".join(self.source[:line]))
+        return todos[-1] if todos else default
+
+    def failed(self, todo, what, err):
+        """A FAIL row for an error raised by the learner's code, at the TODO above its line."""
+        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == self.path]
+        line = frames[-1].lineno if frames else None
+        if line is None and isinstance(err, SyntaxError) and err.filename == self.path:
+            line = err.lineno                             # a file that does not compile
+        text = f"{err.__class__.__name__}: {err}".strip().splitlines()[0][:160]
+        hint = next((h for pattern, h in self.stub_errors if re.search(pattern, text)), None)
+        if hint is None:
+            hint = ("your code raised this error at that line" if line else
+                    "raised outside your file, by what your code passed it")
+        if isinstance(err, TimeoutError):
+            hint = "a loop that never ends, or far more work than the check gives it"
+        elif isinstance(err, SystemExit):
+            text = f"SystemExit({err.code!r})"
+            hint = "your code called sys.exit() (or quit()); --check needs it to return"
+        self.add(self.todo_at(line, todo) if line else todo, what, False,
+                 (f"line {line}: " if line else "") + text, hint)
+
+    def call(self, todo, what, fn, *args, **kwargs):
+        """(fn(*args, **kwargs), True), run from the learner's folder; (None, False) after adding a
+        FAIL row if it raised anything, SystemExit and KeyboardInterrupt included."""
         try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                return call(), True
-        except Exception as err:                                 # the learner's bug: reported, not raised
-            lines = [f.lineno for f in traceback.extract_tb(err.__traceback__) if f.filename == spec.origin]
-            tags = re.findall(r"TODO\s*(\d+)", "\n".join(source[:lines[-1]])) if lines else []
-            rows.append((tags[-1] if tags else tag, what, False, (f"line {lines[-1]}: " if lines else "")
-                         + f"{err.__class__.__name__}: {err}", "your code raised this error at that line"))
+            with in_folder(self.folder, self.seconds):
+                return fn(*args, **kwargs), True
+        except BaseException as err:                      # the learner's bug: reported, not raised
+            self.failed(todo, what, err)
             return None, False
 
-    def compare(tag, names, hint, what=None):
-        """A row for `names`: ok if the learner's values match ours, None if they keep none of them."""
-        names = [n for n in names if n in theirs_]
-        if not names:
-            return rows.append((tag, what, None, "not kept, so not checked", hint))
-        same = [theirs_[n] is not None and np.allclose(theirs_[n], ours_[n], 1e-6, 1e-9) for n in names]
-        diff = max(np.abs(theirs_[n] - ours_[n]).max() if theirs_[n] is not None else np.inf for n in names)
-        rows.append((tag, what or " ".join(names), all(same),
-                     f"max diff {diff:.1e}" if diff < np.inf else "missing or wrong shape", hint))
+    def load(self, name="learner_attempt"):
+        """Import the file as `python FILE` would find its imports (its own folder first on sys.path
+        and as the working directory), but under `name`, so that a driver guarded by
+        `if __name__ == "__main__":` does not run. CheckSetupError for a course module it cannot
+        find; any other error becomes a FAIL row. Returns the module, or None."""
+        spec = importlib.util.spec_from_file_location(name, self.path)
+        module = importlib.util.module_from_spec(spec)
+        before = set(sys.modules)
+        try:
+            with in_folder(self.folder, self.seconds):
+                spec.loader.exec_module(module)
+        except ModuleNotFoundError as err:
+            if err.name and err.name.split(".")[0] in ("numpy", "matplotlib"):
+                self.failed("-", "import your file", err)
+                return None
+            hint = next((h for pattern, h in self.stub_errors if re.search(pattern, str(err))), "")
+            raise CheckSetupError(
+                f"--check: {os.path.basename(self.path)} imports {err.name!r}, which Python cannot "
+                f"find from {self.folder} or the folders its sys.path lines add"
+                + (f"; {hint}" if hint else "")) from None
+        except BaseException as err:
+            self.failed("-", "import your file", err)
+            return None
+        finally:                                          # a later check may import another attempt
+            for key in set(sys.modules) - before:
+                if getattr(sys.modules[key], "__file__", None) and \
+                        not sys.modules[key].__file__.startswith((sys.prefix, sys.base_prefix)):
+                    del sys.modules[key]
+        self.module = module
+        return module
 
-    _, ok = run("-", "import your file", lambda: spec.loader.exec_module(module))
-    if ok and not hasattr(module, "GRU"):
-        rows.append(("-", "class GRU", False, "not defined in the file", "name the class as the stub does"))
-    theirs, ok = run("1-5", f"GRU({D}, {H}, {V})", lambda: module.GRU(D, H, V)) if not rows else (None, False)
+    def find(self, *names):
+        """The first of `names` the learner's module defines, or None (after a FAIL row)."""
+        for name in names:
+            if hasattr(self.module, name):
+                return getattr(self.module, name)
+        self.add("-", names[0], False, "not in your file", f"define {names[0]} as the exercise "
+                 "file names it")
+        return None
+
+    def report(self, title):
+        """Print the checklist, a hint under each failure; return the exit code (0: all pass)."""
+        print(f"checking {self.path}\n  {title}")
+        for todo, what, ok, detail, hint in self.rows:
+            mark = {True: "ok", False: "FAIL", None: "skip"}[ok]
+            print(f"  {mark:<4}  TODO {todo:<7} {what:<34} {detail}".rstrip())
+            if ok is False and hint:
+                print(f"{'':20}{hint}")
+        failed = sum(row[2] is False for row in self.rows)
+        skipped = sum(row[2] is None for row in self.rows)
+        compared = len(self.rows) - skipped
+        if not self.rows or compared == 0:
+            print("nothing could be compared: see the lines above")
+            return 1
+        note = f" ({skipped} not compared: see 'skip')" if skipped else ""
+        print(f"all {compared} compared items match{note}" if not failed else
+              f"{failed} of {compared} items fail{note}: fix the first FAIL first, as later items "
+              "use its result")
+        return 1 if failed else 0
+
+
+# ---- --check for Exercise 5: the learner's GRU beside ours, on the same weights, ids and h_prev ----------
+CHECK_TITLE = "Exercise 5: your GRU beside the solution's on the same weights, ids and h_prev (D=5, H=4, V=6)"
+CHECK_STUB_ERRORS = (   # errors raised by lines the course's exercise file writes itself
+    (r"No module named 'implementation'", "it needs the course's implementation.py in the folder above "
+     "it (the course's layout: exercises/ beside implementation.py), as its sys.path.append('..') expects"),
+    (r"name 'targets' is not defined", "this line comes with the exercise file: backward(self) is given no "
+     "targets, so keep them in forward (self.targets = targets) and read self.targets"),
+    (r"has no attribute 'Wy'", "this line comes with the exercise file, which counts Wy: the course's LSTM "
+     "names its output weights Why"),
+    (r"shape \(\d+, 1\)", "the course's LSTM takes (H, 1) states and returns (loss, h, C, cache): drive it "
+     "through its own API (backward(inputs, targets, cache), update_weights(grads))"))
+GRU_NAMES = ("Wr", "br", "Wz", "bz", "Wh", "bh", "Wy", "by")
+GRU_TODO = {"Wr": "2", "br": "2", "Wz": "3", "bz": "3", "Wh": "4", "bh": "4", "Wy": "5", "by": "5"}
+GRU_CACHES = (  # (key, what, the usual names of its cache (lower case, no '_'), the equation behind it)
+    ("r", "r_t", r"rs?|rt|rgates?|resets?|resetgates?|rcache|rlist",
+     "r_t = sigmoid(Wr @ concat + br), concat = np.concatenate([h_prev, x_t])"),
+    ("z", "z_t", r"zs?|zt|zgates?|updates?|updategates?|zcache|zlist|us?",
+     "z_t = sigmoid(Wz @ concat + bz)"),
+    ("c", "h~_t", r"htildes?|htilde(cache|list)|hcands?|hcandidates?|candidates?|hhats?|hbars?|ns?",
+     "h~_t = tanh(Wh @ np.concatenate([r_t * h_prev, x_t]) + bh): r_t multiplies h_prev before the @, as "
+     "the course's equation writes it"),
+    ("h", "h_t", r"hs?|hstates?|hiddenstates?|hiddens?|hlist|hcache|states",
+     "h_t = (1 - z_t) * h_prev + z_t * h~_t, with h_prev of step t the h_t of step t - 1"),
+    ("y", "y_t", r"ys?|yprobs|ps|probs|probabilities|yhats?|outputs?|softmax|preds?",
+     "y_t = softmax(Wy @ h_t + by): np.exp(s - s.max()) / np.exp(s - s.max()).sum()"))
+GRU_GRAD_HINTS = {
+    "Wy": "dy = y_t - onehot(target_t); dWy += np.outer(dy, h_t); dby += dy, summed over the steps",
+    "Wh": "dh = Wy.T @ dy + dh_next; da = dh * z_t * (1 - h~_t**2); dWh += np.outer(da, "
+          "np.concatenate([r_t * h_prev, x_t])); dbh += da",
+    "Wz": "dz = dh * (h~_t - h_prev) * z_t * (1 - z_t); dWz += np.outer(dz, concat); dbz += dz",
+    "Wr": "dr = (Wh[:, :H].T @ da) * h_prev * r_t * (1 - r_t); dWr += np.outer(dr, concat); dbr += dr",
+    "dh_next": "dh * (1 - z_t) + (Wh[:, :H].T @ da) * r_t + Wz[:, :H].T @ dz + Wr[:, :H].T @ dr"}
+UPDATE_HINT = ("update_weights(learning_rate) moves every parameter against its gradient, e.g. SGD "
+               "param -= learning_rate * d, or Adagrad memory += d**2; param -= learning_rate * d / "
+               "np.sqrt(memory + 1e-8) (the exercise file names no rule: either passes)")
+
+def check_attempt(path, seed=SEED):
+    """Grade the learner's file: its GRU (TODO 1-8) beside ours on the same weights, ids and h_prev, one
+    step, 6 steps and 30 steps (clipping), then the update rule, count_parameters (TODO 9) and
+    train_model (TODO 10). Returns the Checklist; CheckSetupError if the file cannot be checked at all,
+    ValueError for a bad seed. Layouts, names of caches and conventions are detected, not imposed."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed: expected an integer >= 0, got {seed!r}")
+    cl, state = Checklist(path, CHECK_STUB_ERRORS, seconds=10), np.random.get_state()
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            np.random.seed(seed)                              # learners draw their weights from np.random
+            module = cl.load()
+            for part in (_check_gru, _check_count, _check_train) if module else ():
+                try:
+                    part(cl, module, seed)
+                except Exception as err:                      # a checker bug: said, never raised
+                    cl.add("-", f"could not compare ({part.__name__[7:]})", None,
+                           f"the checker failed: {err.__class__.__name__}: {err}"[:160])
+    finally:
+        np.random.set_state(state)
+    return cl
+
+def _try(cl, fn, *args):
+    """(fn(*args), None) run as the learner's code runs; (None, error) if it raised anything."""
+    try:
+        with in_folder(cl.folder, cl.seconds):
+            return fn(*args), None
+    except BaseException as err:                              # the learner's: reported by the caller
+        return None, err
+
+def _close(a, b, rtol=1e-5):
+    return a is not None and b is not None and np.shape(a) == np.shape(b) and \
+        bool(np.allclose(a, b, rtol=rtol, atol=1e-8))
+
+def _gap(a, b):
+    """How far the learner's `a` is from our `b`, as text: the largest difference, and the factor when
+    `a` is a multiple of `b` (a sign, a 1/T)."""
+    if a is None:
+        return "? (not found, or not an array of that size)"
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    d = np.abs(a - b)
+    text = f"{np.nanmax(d) if np.isfinite(d).any() else np.inf:.1e}" + (" (and NaN)" if np.isnan(d).any() else "")
+    c = float(a.ravel() @ b.ravel() / (b.ravel() @ b.ravel())) if np.any(b) and np.isfinite(a).all() else 0.0
+    return text + (f"; yours is {c:.3g} x ours" + (" (a sign?)" if abs(c + 1) < 1e-3 else "")
+                   if c and abs(c - 1) > 1e-3 and _close(a, c * b, 1e-4) else "")
+
+def _rows(value):
+    """A cache as a (steps, size) array, from an array, a list of vectors or a dict keyed by step, with
+    the keys; (None, None) for anything else."""
+    keys = None
+    try:
+        if isinstance(value, dict):
+            if not value or not all(isinstance(k, (int, np.integer)) for k in value):
+                return None, None
+            keys = sorted(value)
+            value = [value[k] for k in keys]
+        if isinstance(value, (list, tuple)) and value:
+            items = [np.asarray(v, dtype=float) for v in value]
+            if any(item.ndim > 2 or item.ndim == 2 and 1 not in item.shape for item in items):
+                return None, None                                   # not one vector per step
+            items = [item.ravel() for item in items]
+            if len({item.size for item in items}) == 1 and items[0].size:
+                return np.array(items), keys or list(range(len(items)))
+        elif isinstance(value, np.ndarray) and value.size and value.ndim and value.dtype.kind in "biuf":
+            single = value.ndim == 1 or value.ndim == 2 and value.shape[1] == 1      # one (H,) or (H, 1)
+            rows = value.astype(float).reshape(1 if single else len(value), -1)
+            return rows, list(range(len(rows)))
+    except (TypeError, ValueError):
+        pass
+    return None, None
+
+def _plain(name):
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+def _candidates(g, out):
+    """Every array a forward left behind, {label: (plain name, rows, keys)}: attributes, the dicts they
+    hold, and what forward returned after the loss (a (H, T) array also counts transposed)."""
+    found = {}
+    sources = [(f"self.{k}", k, v, 1) for k, v in getattr(g, "__dict__", {}).items() if k not in GRU_NAMES]
+    if isinstance(out, (tuple, list)):
+        sources += [(f"forward's return value [{i}]", "", v, 1) for i, v in enumerate(out) if i]
+    for label, name, value, depth in sources:                 # grows by one level of dicts
+        rows, keys = _rows(value)
+        if rows is None and isinstance(value, dict) and depth:
+            sources += [(f"{label}[{k!r}]", k, v, 0) for k, v in value.items()]
+        elif rows is None and isinstance(value, (list, tuple)) and value and depth:
+            if all(isinstance(v, dict) for v in value):     # one dict per step: each key across the steps
+                sources += [(f"{label}[t][{k!r}]", k, [v.get(k) for v in value], 0) for k in value[0]]
+            elif all(isinstance(v, tuple) and len(v) == len(value[0]) for v in value):   # a tuple per step
+                fields = getattr(value[0], "_fields", range(len(value[0])))
+                sources += [(f"{label}[t][{k!r}]", k, [v[i] for v in value], 0) for i, k in enumerate(fields)]
+            else:
+                fields = getattr(value, "_fields", [""] * len(value))
+                sources += [(f"{label}.{f}" if f else f"{label}[{i}]", f, v, 0) for i, (f, v) in
+                            enumerate(zip(fields, value))]
+        elif rows is None and depth and hasattr(value, "__dict__") and not callable(value):   # an object
+            sources += [(f"{label}.{k}", k, v, 0) for k, v in vars(value).items()]
+        elif rows is not None:
+            single = isinstance(value, np.ndarray) and rows.shape[0] == 1 and value.ndim < 3
+            found[label] = ("" if single else _plain(name), rows, keys)   # a lone vector: by value only
+            if isinstance(value, np.ndarray) and value.ndim == 2 and 1 not in value.shape:
+                found[label + " (transposed)"] = (_plain(name), rows.T, list(range(rows.shape[1])))
+    return found
+
+def _locate(cands, pattern, options):
+    """The candidate holding one of `options` ({option: expected rows}) by value, else one with a usual
+    name and a fitting shape: (label, option, matched) or None."""
+    fits = [(label, option, _close(rows, exp)) for label, (name, rows, _) in cands.items()
+            for option, exp in options.items() if rows.shape == exp.shape]
+    by_name = lambda label: not cands[label][0] or re.fullmatch(pattern, cands[label][0]) is None
+    for label, option, ok in sorted(fits, key=lambda f: (not f[2], by_name(f[0]), "return" in f[0],
+                                                         -len(options[f[1]]))):
+        if ok or not by_name(label):
+            return label, option, ok
+    return None
+
+def _their_grads(g, back, H):
+    """Where backward left each gradient, {name: [(place, value)]}: in the dict it returned, as
+    attributes (dWr, grad_Wr, ...) or in a dict attribute (self.grads['dWr']); and dh_next or None."""
+    pattern = re.compile(r"(d|grad|g|delta)?(wr|wz|wh|wy|br|bz|bh|by)(grad|gradient)?")
+    names = {n.lower(): n for n in GRU_NAMES}
+
+    def param(key, bare):
+        m = pattern.fullmatch(_plain(key))
+        return names[m.group(2)] if m and (bare or m.group(1) or m.group(3)) else None
+    places, dh = {}, None
+    for item in back if isinstance(back, (tuple, list)) else [back]:
+        if isinstance(item, dict):
+            for k, v in item.items():
+                if param(k, True):
+                    places.setdefault(param(k, True), []).append((("return", k), v))
+        elif dh is None and isinstance(item, np.ndarray) and item.size == H:
+            dh = item
+    for k, v in [("d" + n, getattr(g, "d" + n, None)) for n in GRU_NAMES] + \
+            [(k, v) for k, v in getattr(g, "__dict__", {}).items() if k[1:] not in GRU_NAMES]:
+        if param(k, False) and isinstance(v, np.ndarray):
+            places.setdefault(param(k, False), []).append((("attr", k), v))
+        elif isinstance(v, dict):
+            bare = re.fullmatch(r"d|g|grads?|gradients?|dparams|derivatives", _plain(k)) is not None
+            for key, value in v.items():
+                if param(key, bare) and isinstance(value, np.ndarray):
+                    places.setdefault(param(key, bare), []).append((("dict", k, key), value))
+    for k in ("dh_next", "dhnext", "dh_prev", "dhprev", "dh0"):
+        value = getattr(g, k, None)
+        dh = value if dh is None and isinstance(value, np.ndarray) and value.size == H else dh
+    return places, dh
+
+def _grad(lay, places, name, shape):
+    """The learner's gradient of `name` as ours is laid out, or None (not found, or not an array of
+    that size)."""
+    return _with(lambda: lay.ours(name, places[name][0][1], shape)) if name in places else None
+
+class GRULayout:
+    """How the learner stores what ours stores: each parameter's shape and orientation, the state shape,
+    the update-gate convention (flip: h_t = z_t h_prev + (1 - z_t) h~_t, PyTorch's, so their z is our
+    1 - z and their Wz, bz are our -Wz, -bz) and the order of concat (xfirst: [x_t, h_prev])."""
+
+    def __init__(self, shapes, want, state, flip=False, xfirst=False):
+        self.shapes, self.H, self.state, self.flip, self.xfirst = shapes, want["Wr"][0], state, flip, xfirst
+        self.D = want["Wr"][1] - self.H
+        self.turned = {n: n[0] == "W" and shapes[n] != want[n] for n in shapes}
+
+    def theirs(self, name, value):
+        v = -value if self.flip and name in ("Wz", "bz") else np.array(value, dtype=float)
+        if self.xfirst and name in ("Wr", "Wz", "Wh"):
+            v = np.concatenate([v[:, self.H:], v[:, :self.H]], axis=1)
+        return (v.T if self.turned[name] else v).reshape(self.shapes[name])
+
+    def ours(self, name, value, shape):
+        v = np.array(value, dtype=float)                    # a copy: their arrays change in place
+        if v.size != math.prod(shape):
+            return None
+        v = v.reshape(shape[::-1]).T if self.turned[name] and v.shape != shape else v.reshape(shape)
+        if self.xfirst and name in ("Wr", "Wz", "Wh"):
+            v = np.concatenate([v[:, self.D:], v[:, :self.D]], axis=1)
+        return -v if self.flip and name in ("Wz", "bz") else v
+
+    def describe(self):
+        return ("h_t = z_t h_prev + (1 - z_t) h~_t, PyTorch's convention (the course swaps z_t and 1 - z_t): "
+                "your z_t is compared with 1 - ours" if self.flip else "h_t = (1 - z_t) h_prev + z_t h~_t as "
+                "the course") + f"; concat [{'x_t, h_prev' if self.xfirst else 'h_prev, x_t'}]; states {self.state}"
+
+def _put(obj, name, value):
+    """Write `value` into obj.name in place when it fits (other references to the array see it), else
+    set the attribute."""
+    current = getattr(obj, name, None)
+    if isinstance(current, np.ndarray) and current.shape == value.shape and current.dtype.kind == "f" \
+            and current.flags.writeable:
+        current[...] = value
+    else:
+        setattr(obj, name, value.copy())
+
+def _reference(P, ins, tgs, h0, clip=5.0):
+    """Our GRU on the weights P: its caches, loss, gradients (clipped to [-clip, clip]) and dh_next."""
+    D, H, V = P["Wr"].shape[1] - P["Wr"].shape[0], P["Wr"].shape[0], P["Wy"].shape[0]
+    ours = GRU(D, H, V, clip_value=clip)
+    for name in GRU_NAMES:
+        setattr(ours, name, P[name].copy())
+    loss, dh_next = ours.forward(np.array(ins), np.array(tgs), h0.copy()), ours.backward()
+    ref = {"r": ours.r_gates, "z": ours.z_gates, "c": ours.h_tilde_cache, "h": ours.h_states,
+           "y": ours.y_probs, "dh_next": dh_next, **{"d" + n: getattr(ours, "d" + n) for n in GRU_NAMES}}
+    ref = {k: np.array(v, dtype=float) for k, v in ref.items()} | {"loss": float(loss)}
+    ref["logits"] = ref["h"][1:] @ P["Wy"].T + P["by"]
+    ref["steps"] = -np.log(ref["y"][np.arange(len(tgs)), tgs])          # each step's -ln y_t[target_t]
+    return ref
+
+def _slips(P, x_id, target, h0):
+    """One step of GRUs with a common slip each, on the weights P: {the slip: {"c": h~_t, "h": h_t,
+    "loss": loss}}, so that a value that differs from ours can be named."""
+    H = len(h0)
+    x = np.eye(P["Wr"].shape[1] - H)[x_id]
+    concat, Wh_h, Wh_x = np.concatenate([h0, x]), P["Wh"][:, :H], P["Wh"][:, H:]
+    r, z = (1 / (1 + np.exp(-(P[w] @ concat + P[b]))) for w, b in (("Wr", "br"), ("Wz", "bz")))
+    h_tilde = np.tanh(Wh_h @ (r * h0) + Wh_x @ x + P["bh"])
+    candidates = {
+        "applies r_t after the matmul, r_t * (Wh_h @ h_prev) (PyTorch's form)":
+            np.tanh(Wh_x @ x + r * (Wh_h @ h0) + P["bh"]),
+        "applies r_t after the matmul, to all of Wh @ concat": np.tanh(r * (P["Wh"] @ concat) + P["bh"]),
+        "leaves r_t out of h~_t (the reset gate is unused)": np.tanh(P["Wh"] @ concat + P["bh"]),
+        "has no tanh in h~_t": Wh_h @ (r * h0) + Wh_x @ x + P["bh"]}
+    slips = {slip: (c, (1 - z) * h0 + z * c) for slip, c in candidates.items()} | {
+        "mixes z_t in: h_t = z_t * h_prev + z_t * h~_t": (h_tilde, z * (h0 + h_tilde)),
+        "mixes z_t in: h_t = (1 - z_t) * (h_prev + h~_t)": (h_tilde, (1 - z) * (h0 + h_tilde)),
+        "has no update gate: h_t = h~_t": (h_tilde, h_tilde)}
+    out = {}
+    for slip, (c, h) in slips.items():
+        s = P["Wy"] @ h + P["by"]
+        out[slip] = {"c": c[None], "h": h[None], "loss": float(np.log(np.exp(s - s.max()).sum()) + s.max()
+                                                               - s[target])}
+    return out
+
+def _loss_of(g, out):
+    """The loss forward returned (alone or first in a tuple) as a float, or None."""
+    value = out[0] if isinstance(out, (tuple, list)) and out else out
+    value = getattr(g, "loss", None) if value is None else value
+    with contextlib.suppress(TypeError, ValueError):
+        return float(np.asarray(value, dtype=float).reshape(-1)[0]) if np.size(value) == 1 else None
+
+def _check_gru(cl, module, seed, D=5, H=4, V=6):
+    """TODO 1-8: the GRU's parameters, one step, 6 steps, 30 steps with clipping, and the update."""
+    if not callable(getattr(module, "GRU", None)):
+        return cl.add("1-8", "class GRU", False, "not in your file", "define class GRU(input_size, "
+                      "hidden_size, output_size) as the exercise file names it")
+    g, ok = cl.call("1-5", f"GRU({D}, {H}, {V})", module.GRU, D, H, V)
     if not ok:
-        return rows
-    ours = GRU(D, H, V, seed=seed)
-    wrong = [n for n in ours.PARAM_NAMES if np.shape(getattr(theirs, n, None)) != getattr(ours, n).shape]
-    rows.append(("1-5", "parameter shapes", not wrong, " ".join(wrong),
-                 "Wr, Wz, Wh (H, H+D); br, bz, bh (H,); Wy (V, H); by (V,)"))
-    if wrong:
-        return rows
+        return
+    # TODO 1-5: each parameter under the exercise file's name, in either orientation, finite, random.
+    want = {n: (H, H + D) for n in ("Wr", "Wz", "Wh")} | {n: (H,) for n in ("br", "bz", "bh")} | \
+        {"Wy": (V, H), "by": (V,)}
+    shapes = {}
+    for name, shape in ((n, want[n]) for n in GRU_NAMES):          # in the order of the TODOs
+        value, err = _try(cl, getattr, g, name)
+        fits = (shape, shape[::-1]) if len(shape) == 2 else (shape, shape + (1,), (1,) + shape)
+        problem = ("is not an attribute of your GRU" if err else "is None" if value is None else
+                   f"is a {type(value).__name__}, not a NumPy array" if not isinstance(value, np.ndarray) else
+                   f"has shape {value.shape}, expected {shape} or {fits[1]}" if value.shape not in fits else
+                   "holds NaN or inf" if not np.isfinite(value).all() else
+                   f"has every entry {value.flat[0]:g}" if name[0] == "W" and np.ptp(value) == 0 else None)
+        if problem:
+            cl.add(GRU_TODO[name], name, False, f"{name} {problem}", f"the exercise file names it {name}: " + (
+                "(O, H) or its transpose" if name == "Wy" else "(O,) or (O, 1)" if name == "by" else
+                "(H, H+D) or its transpose" if name[0] == "W" else "(H,) or (H, 1)") + (
+                ", small random numbers such as np.random.randn(...) * 0.01" if name[0] == "W" else ""))
+        else:
+            shapes[name] = value.shape
+    if len(shapes) < len(want):
+        return
+    cl.add("1-5", "parameters", True, ", ".join(f"{n} {s}" for n, s in shapes.items()))
     rng = np.random.default_rng(seed)
-    for name in ours.PARAM_NAMES:                               # the same random parameters in both
-        setattr(ours, name, rng.normal(0.0, 0.5, getattr(ours, name).shape))
-        setattr(theirs, name, getattr(ours, name).copy())
-    inputs, targets, h0 = rng.integers(0, D, 6).tolist(), rng.integers(0, V, 6).tolist(), rng.normal(0, .5, H)
-    names = ["loss", "dh_next"] + OPTIONAL[:5] + ["d" + name for name in ours.PARAM_NAMES]
-    for steps, ins, tgs in ((1, inputs[:1], targets[:1]), (6, inputs, targets), (30, [0] * 30, [1] * 30)):
-        returned = {"loss": ours.forward(ins, tgs, h0), "dh_next": ours.backward()}
-        ours_ = {n: _value(ours, returned, n, np.shape(returned.get(n, getattr(ours, n, 0)))) for n in names}
-        ret, ok = run("6-7", f"forward, backward on {steps} step(s)",
-                      lambda: (theirs.forward(ins, tgs, h0.copy()), theirs.backward()))
-        if not ok:                                               # their error is reported once
+    P = {n: rng.normal(0.0, 0.5, want[n]) for n in GRU_NAMES}
+
+    def case(T, same=None):
+        ins = [0] * T if same else rng.integers(0, D, T).tolist()
+        return ins, [1] * T if same else rng.integers(0, V, T).tolist(), rng.normal(0, 0.5, H)
+
+    def run(lay, ins, tgs, h0):
+        """Their forward and backward from the weights P: (out, back, error, todo of the error)."""
+        def forward():
+            for name in GRU_NAMES:
+                _put(g, name, lay.theirs(name, P[name]))
+            try:
+                return g.forward(list(ins), list(tgs), h0.reshape(lay.state).copy())
+            except Exception:                                 # a forward that needs arrays (inputs.shape)
+                return g.forward(np.array(ins), np.array(tgs), h0.reshape(lay.state).copy())
+        out, err = _try(cl, forward)
+        if err:
+            return out, None, err, "6"
+        back, err = _try(cl, g.backward)
+        return out, back, err, "7"
+
+    def expected(ref, lay):
+        z = 1 - ref["z"] if lay.flip else ref["z"]
+        return {"r": {"": ref["r"]}, "z": {"": z}, "c": {"": ref["c"]},
+                "h": {"": ref["h"], "1": ref["h"][1:], "prev": ref["h"][:-1]},
+                "y": {"": ref["y"], "logits": ref["logits"]}}
+
+    # One step: find the layout under which their loss is ours, else the one whose caches match most.
+    ins, tgs, h0 = case(1)
+    ref = _reference(P, ins, tgs, h0)
+    states = [(H,), (H, 1)][::-1 if any(len(shapes[b]) == 2 and shapes[b][1] == 1 for b in ("br", "bz", "bh"))
+                            else 1]
+    best, first_error = None, None
+    for state in states:
+        for flip, xfirst in ((False, False), (True, False), (False, True), (True, True)):
+            lay = GRULayout(shapes, want, state, flip, xfirst)
+            out, back, err, todo = run(lay, ins, tgs, h0)
+            if isinstance(err, TimeoutError):                  # no second wait
+                return cl.failed(todo, "forward(inputs, targets, h_prev)" if todo == "6" else "backward()", err)
+            if out is None and err is not None:
+                first_error = first_error or (todo, err)
+                continue
+            cands = _candidates(g, out)
+            exp = expected(ref, lay)
+            found = {key: _locate(cands, pattern, {k: v for k, v in exp[key].items() if k != "prev"})
+                     for key, _, pattern, _ in GRU_CACHES}
+            loss_ok = _close(_loss_of(g, out), ref["loss"])
+            score = (loss_ok, sum(bool(f and f[2]) for f in found.values()))
+            if best is None or score > best[0]:
+                best = (score, lay, out, back, err, todo, cands, found)
+            if loss_ok:
+                break
+        if best and best[0][0]:
             break
-        loss, back = ret
-        returned = {"loss": loss[0] if isinstance(loss, tuple) else loss}    # dh_next if they return it
-        returned.update({} if back is None else {"dh_next": back[0] if isinstance(back, tuple) else back})
-        theirs_ = {n: _value(theirs, returned, n, ours_[n].shape) for n in names
-                   if n not in OPTIONAL or n in returned or hasattr(theirs, n)}
-        if steps == 1:                                           # each equation on its own
-            for tag, item, hint in CHECK_ITEMS:
-                compare(tag, item.split(), hint)
-        elif steps == 6:                                         # what flows back from step t+1
-            compare("6-7", names, "dh = Wy.T @ dy + dh_next: the gradient from step t+1", "all, over 6 steps")
-        else:                                                    # dby[1] is near -25 before clipping
-            compare("7", names[7:], "np.clip(grad, -5, 5, out=grad), each", "30 steps' gradients, clipped")
+    if best is None:
+        return cl.failed(first_error[0], "forward(inputs, targets, h_prev)", first_error[1])
+    (loss_ok, _), lay, out, back, err, todo, cands, found = best
+    cl.add("6", "conventions", True if loss_ok else None, lay.describe() if loss_ok else
+           "not told (no layout gives our loss); compared as " + lay.describe())
+    # One step, each equation on its own (nothing flows between steps yet).
+    slips, located = _slips(P, ins[0], tgs[0], h0), {}
 
-    def update():                        # two steps from fresh memory with our gradients d
-        for name in ours.PARAM_NAMES:
-            setattr(theirs, name, getattr(ours, name).copy())
-            setattr(theirs, "d" + name, getattr(ours, "d" + name).copy())
-        theirs.update_weights(0.1)
-        theirs.update_weights(0.1)
-    if run("8", "update_weights(0.1), twice", update)[1]:      # compared with two rules
-        rules = {"Adagrad, as the solution": lambda p, d: p - 0.1 * d / np.sqrt(d * d + 1e-8) - 0.1 * d
-                 / np.sqrt(2 * d * d + 1e-8), "plain SGD, as the stub says": lambda p, d: p - 0.2 * d}
-        after = {n: _value(theirs, {}, n, getattr(ours, n).shape) for n in ours.PARAM_NAMES}
-        found = [rule for rule, step in rules.items() if all(after[n] is not None and np.allclose(
-                 after[n], step(getattr(ours, n), getattr(ours, "d" + n)), 1e-6, 1e-9) for n in after)]
-        rows.append(("8", "update_weights(learning_rate)", bool(found), found[0] if found else "neither rule",
-                     "Adagrad: memory += d**2; param -= lr * d / np.sqrt(memory + 1e-8). SGD: param -= lr*d"))
-    return rows
+    def slip_of(key, value):
+        """The common slip whose `key` value is `value`, or None."""
+        return next((slip for slip, v in slips.items() if key in v and _close(value, v[key])), None)
+    for key, what, pattern, equation in GRU_CACHES:
+        f = found[key]
+        for slip, v in slips.items() if f is None and key in "ch" else ():   # kept, and a slip's values
+            options = {"": v[key]} if key == "c" else {"": np.vstack([h0, v[key][0]]), "1": v[key]}
+            hit = _locate(cands, "(?!)", options)
+            f = f or (hit and hit[2] and (hit[0], hit[1], False)) or None
+        prev = _locate(cands, "(?!)", {"prev": ref["h"][:-1]}) if f is None and key == "h" else None
+        if prev and prev[2]:                                   # h_prev of each step: says more from step 2
+            located[key] = prev[:2]
+            cl.add("6", f"{what}, 1 step", None, f"only the h_prev of each step is kept ({prev[0]}): "
+                   "compared from step 2 on")
+            continue
+        if f is None:
+            cl.add("6", f"{what}, 1 step", None, f"no array in your GRU holds {what} (by value or a usual "
+                   "name): judged through the loss and gradients")
+            continue
+        label, option, ok = f
+        if ok and option in expected(ref, lay)[key]:
+            located[key] = (label, option)
+            cl.add("6", f"{what}, 1 step", True, f"as {label}" + (" (logits)" if option == "logits" else ""))
+            continue
+        rows, want = cands[label][1], expected(ref, lay)[key][option]
+        cl.add("6", f"{what}, 1 step", False, f"{label} differs from ours by up to {_gap(rows, want)}",
+               (f"your GRU {slip}; the course's: " if (slip := slip_of(key, rows[1:] if option == "" and
+                                                                      key == "h" else rows)) else "") + equation)
+    loss = _loss_of(g, out)
+    before = "y" in located or ("the values before the loss could not be compared (not kept); check each "
+                                "equation of TODO 6. ")
+    if loss is None:
+        cl.add("6", "loss, 1 step", False, f"forward returned {type(out).__name__}, no loss",
+               "forward returns the loss, sum over the steps of -ln y_t[target_t] (alone or first in a tuple)")
+    else:
+        cl.add("6", "loss, 1 step", loss_ok, f"{loss:.6f}" + ("" if loss_ok else f", ours {ref['loss']:.6f}"),
+               f"your loss is that of a GRU which {slip_of('loss', loss)}: see TODO 6's equations"
+               if slip_of("loss", loss) else (before if before is not True else "") +
+               "loss += -np.log(y_t[target_t]) at every step")
+    if not loss_ok:
+        return cl.add("7", "backward, 1 step", None, "not compared until the forward's loss matches: its "
+                      "gradients follow from the forward's values")
+    if err is not None:
+        return cl.failed(todo, "backward()", err)
+    places, dh = _their_grads(g, back, H)
+    theirs1 = {}
+    for names in (("Wy", "by"), ("Wh", "bh"), ("Wz", "bz"), ("Wr", "br")):
+        problems = []
+        for name in names:
+            value = theirs1[name] = _grad(lay, places, name, P[name].shape)
+            if name not in places:
+                problems.append(f"d{name} not found")
+            elif not _close(value, ref["d" + name]):
+                problems.append(f"d{name} differs by up to {_gap(value, ref['d' + name])}")
+        missing = any("found" in p for p in problems)
+        cl.add("7", f"d{names[0]} d{names[1]}, 1 step", not problems, "; ".join(problems) or "match",
+               "keep each gradient as self.dWr (or in a dict such as self.grads['dWr'], or return that dict "
+               "from backward)" if missing else ("your forward uses PyTorch's convention, so its backward "
+               "must too (dz = dh * (h_prev - h~_t) ..., dh_next gets dh * z_t), or use the course's in both. "
+               if lay.flip else "") + GRU_GRAD_HINTS[names[0]])
+    if dh is None:
+        cl.add("7", "dh_next, 1 step", None, "backward returns no dh_next and keeps none: not checked")
+    else:
+        dh = np.asarray(dh, dtype=float).ravel()
+        cl.add("7", "dh_next, 1 step", _close(dh, ref["dh_next"]), "match" if _close(dh, ref["dh_next"]) else
+               f"differs by up to {_gap(dh, ref['dh_next'])}", GRU_GRAD_HINTS["dh_next"])
+    if not any(row[2] is False for row in cl.rows):           # one step matches: now several
+        _check_steps(cl, g, lay, P, run, case, expected, located, theirs1)
+    _check_update(cl, g, lay, P, places, rng)
 
-def print_check(rows, path):
-    """Print `check_attempt`'s rows as a checklist with a hint under each failure; return the exit code."""
-    print(f"checking GRU in {path} against the solution (D=5, H=4, V=6, the same parameters)")
-    for tag, what, ok, detail, hint in rows:
-        print(f"  {'skip' if ok is None else 'ok' if ok else 'FAIL':<4}  TODO {tag:<5} {what:<40} {detail}")
-        if ok is False:
-            print(f"{' ' * 18}{hint}")
-    failed = sum(row[2] is False for row in rows)
-    print(f"all {sum(row[2] is True for row in rows)} items checked match" if not failed else
-          f"{failed} of {len(rows)} items fail: fix the first FAIL first, as later items use its result")
-    return 1 if failed else 0
+def _check_steps(cl, g, lay, P, run, case, expected, located, before, T=6):
+    """6 steps from a random h_prev: the first value that differs, in the order forward and backward
+    compute them, with its step; then 30 steps whose gradients need clipping."""
+    ins, tgs, h0 = case(T)
+    ref = _reference(P, ins, tgs, h0)
+    out, back, err, todo = run(lay, ins, tgs, h0)
+    if err is not None:
+        return cl.failed(todo, f"forward, backward over {T} steps", err)
+    cands, exp = _candidates(g, out), expected(ref, lay)
+    seen = set()
+    for t in range(1, T + 1):
+        for key, what, _, equation in GRU_CACHES:
+            if key not in located or located[key][0] not in cands:
+                continue
+            label, option = located[key]
+            rows, keys = cands[label][1:]
+            want = exp[key][option]
+            if rows.shape[1] != want.shape[1] or len(rows) < len(want):
+                continue
+            rows, keys, i = rows[-len(want):], keys[-len(want):], t if option == "" and key == "h" else t - 1
+            seen.add(what)
+            if not _close(rows[i], want[i]):
+                return cl.add("6", f"{what} at step {t} of {T}", False,
+                              f"{label}[{keys[i]!r}] differs by up to {_gap(rows[i], want[i])}" +
+                              ("; step 1 matches" if t == 2 else f"; steps 1-{t - 1} match" if t > 2 else ""),
+                              "what carries from one step to the next: h_prev of step t is h_t of step t-1 "
+                              "(and each step reads its own cached values)" if t > 1 else equation)
+    loss = _loss_of(g, out)
+    if not _close(loss, ref["loss"]):
+        ratio = loss / ref["loss"] if loss is not None and ref["loss"] else None
+        why = ("divided by the number of steps? The course sums -ln y_t[target_t] over the steps"
+               if ratio and _close(ratio, 1 / T) else "only the last step's: loss += at every step, not loss ="
+               if _close(loss, ref["steps"][-1]) else "the loss sums -ln y_t[target_t] over all the steps")
+        return cl.add("6", f"loss over {T} steps", False, (f"{loss:.6f}" if loss is not None else "no loss")
+                      + f" against our {ref['loss']:.6f}" + (f" ({ratio:.4g} of ours)" if ratio else "")
+                      + "; one step matched", why)
+    cl.add("6", f"forward over {T} steps", True, f"the loss{' and ' + ', '.join(sorted(seen)) if seen else ''}"
+           " at every step")
+    places, dh = _their_grads(g, back, lay.H)
+    for name in ("Wy", "by", "Wh", "bh", "Wz", "bz", "Wr", "br"):
+        value = _grad(lay, places, name, P[name].shape)
+        if not _close(value, ref["d" + name]):
+            stale = value is not None and before.get(name) is not None and \
+                _close(value, ref["d" + name] + before[name])
+            return cl.add("7", f"d{name} over {T} steps", False, f"differs by up to "
+                          f"{_gap(value, ref['d' + name])}; one step matched",
+                          "it is this call's gradient plus the last call's: set every gradient to zero at the "
+                          "start of backward" if stale else "dWy, dby sum np.outer(dy_t, h_t) over the steps, "
+                          "with h_t the state after step t" if name[1] == "y" else "what flows back from step "
+                          "t+1: dh = Wy.T @ dy_t + dh_next, with dh_next from the 3 paths of the step after")
+    if dh is not None and not _close(np.ravel(dh), ref["dh_next"]):
+        return cl.add("7", f"dh_next over {T} steps", False, f"differs by up to {_gap(np.ravel(dh), ref['dh_next'])}",
+                      GRU_GRAD_HINTS["dh_next"])
+    cl.add("7", f"backward over {T} steps", True, "the 8 gradients" + (" and dh_next" if dh is not None else ""))
+    # 30 steps of one id and one target: some gradient entries pass 5, and the course clips them.
+    ins, tgs, h0 = case(30, same=True)
+    ref, raw = _reference(P, ins, tgs, h0), _reference(P, ins, tgs, h0, clip=None)
+    out, back, err, todo = run(lay, ins, tgs, h0)
+    if err is not None:
+        return cl.failed(todo, "forward, backward over 30 steps", err)
+    places = _their_grads(g, back, lay.H)[0]
+    theirs = {n: _grad(lay, places, n, P[n].shape) for n in GRU_NAMES}
+    clipped = [n for n in GRU_NAMES if not np.allclose(ref["d" + n], raw["d" + n])]
+    if all(_close(theirs[n], ref["d" + n]) for n in GRU_NAMES):
+        return cl.add("7", "clipping, 30 steps", True, f"d{', d'.join(clipped)} clipped to [-5, 5] as ours")
+    peak = max(clipped, key=lambda n: np.abs(raw["d" + n]).max())
+    if all(_close(theirs[n], raw["d" + n]) for n in GRU_NAMES):
+        detail = f"not clipped: d{peak} reaches {raw['d' + peak].flat[np.abs(raw['d' + peak]).argmax()]:.1f}"
+    else:
+        name = next(n for n in GRU_NAMES if not _close(theirs[n], ref["d" + n]))
+        detail = f"d{name} differs by up to {_gap(theirs[name], ref['d' + name])}"
+    cl.add("7", "clipping, 30 steps", False, detail + "; 6 steps matched", "clip each gradient entry to [-5, 5] "
+           "once, after the loop over steps, as the course does: np.clip(d, -5, 5, out=d)")
+
+def _check_update(cl, g, lay, P, places, rng, lr=0.1):
+    """TODO 8: two update_weights calls with different gradients of every size, against SGD and Adagrad
+    (epsilon inside or outside the square root); names the rule found, or what the step looked like."""
+    fn = getattr(g, "update_weights", None)
+    stored = {n: [p for p, _ in places.get(n, []) if p[0] != "return"] for n in GRU_NAMES}
+    try:
+        takes = list(inspect.signature(fn).parameters) if callable(fn) else []
+    except (TypeError, ValueError):
+        takes = ["learning_rate"]
+    by_dict = any("grad" in p for p in takes)
+    if not callable(fn) or not (all(stored.values()) or by_dict and all(places.get(n) for n in GRU_NAMES)):
+        return cl.add("8", "update_weights(learning_rate)", None if callable(fn) else False,
+                      "not in your GRU" if not callable(fn) else "not compared: the gradients were not all "
+                      "found after backward (TODO 7)", "define update_weights(self, learning_rate)")
+    grads = [{n: rng.choice([-1, 1], P[n].shape) * 10 ** rng.uniform(-5, 0.5, P[n].shape) for n in GRU_NAMES}
+             for _ in range(2)]
+
+    def step(G):
+        for n in GRU_NAMES:
+            for place in stored[n]:
+                value = lay.theirs(n, G[n]).reshape(np.shape(getattr(g, place[1]) if place[0] == "attr"
+                                                             else getattr(g, place[1])[place[2]]))
+                if place[0] == "attr":
+                    _put(g, place[1], value)
+                else:
+                    getattr(g, place[1])[place[2]] = value
+        if not by_dict:
+            return fn(lr)
+        given = {places[n][0][0][-1]: lay.theirs(n, G[n]) for n in GRU_NAMES}
+        return fn(**{p: given if "grad" in p else lr for p in takes if p not in ("self",)})
+
+    def read():
+        return {n: lay.ours(n, getattr(g, n), P[n].shape) for n in GRU_NAMES}
+    for n in GRU_NAMES:
+        _put(g, n, lay.theirs(n, P[n]))
+    after = []
+    for G in grads:
+        _, err = _try(cl, step, G)
+        if err is not None:
+            return cl.failed("8", "update_weights(0.1)", err)
+        after.append(read())
+    G1, G2 = grads
+    rules = {"plain SGD": lambda n: (G1[n], G1[n] + G2[n])}
+    for eps in (1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-10, 1e-12, 0.0):
+        for inside in (True, False):
+            root = (lambda m, e=eps: np.sqrt(m + e)) if inside else (lambda m, e=eps: np.sqrt(m) + e)
+            name = f"Adagrad, epsilon {eps:g} {'inside' if inside else 'outside'} the square root"
+            rules[name] = lambda n, r=root: (G1[n] / r(G1[n] ** 2), G1[n] / r(G1[n] ** 2) + G2[n]
+                                             / r(G1[n] ** 2 + G2[n] ** 2))
+            rules[name + ", its memory overwritten"] = lambda n, r=root: (
+                G1[n] / r(G1[n] ** 2), G1[n] / r(G1[n] ** 2) + G2[n] / r(G2[n] ** 2))
+
+    def rate(moved, unit):
+        """The learning rate that makes `moved` = rate * `unit`, or None if none does."""
+        moved, unit = np.ravel(moved), np.ravel(unit)
+        value = float(moved @ unit / (unit @ unit))
+        return value if np.allclose(moved, value * unit, rtol=1e-4, atol=1e-10) else None
+
+    def fit(n):
+        """(rule, learning rate) that moved parameter n as it moved, or (None, what the step looked like)."""
+        moved = [P[n] - a[n] if a[n] is not None else None for a in after]
+        if any(m is None for m in moved):
+            return None, "changed shape"
+        if not np.any(moved[1]):
+            return None, "did not change"
+        for rule, units in rules.items():
+            found = rate(np.concatenate([m.ravel() for m in moved]), np.concatenate([u.ravel() for u in units(n)]))
+            if found is not None:
+                return rule, found
+        first = next((rule for rule, units in rules.items() if rate(moved[0], units(n)[0]) is not None), None)
+        return None, (f"its first step was {first}, its second was not" if first else
+                      f"moved by up to {np.abs(moved[1]).max():.1e}, as neither SGD nor Adagrad would")
+    fits = {n: fit(n) for n in GRU_NAMES}
+    rule = fits["Wr"][0]
+    if rule and "overwritten" not in rule and all(
+            r == rule and abs(value - lr) <= 1e-6 * lr for r, value in fits.values()):
+        return cl.add("8", "update_weights, 2 calls", True, rule + " (either rule passes)")
+    parts = {}
+    for n, (rule, rate) in fits.items():
+        text = rate if rule is None else (
+            f"{rule} (memory = d**2 where Adagrad adds: memory += d**2)" if "overwritten" in rule else
+            f"{rule}, but up the gradient (param += ..., not -=)" if rate < 0 else
+            f"{rule} at learning rate {rate:.4g}, not the {lr} given" if abs(rate - lr) > 1e-6 * lr else rule)
+        parts.setdefault(text, []).append(n)
+    cl.add("8", "update_weights, 2 calls", False, "; ".join(f"{' '.join(ns)}: {t}" for t, ns in parts.items()),
+           UPDATE_HINT)
+
+def _check_count(cl, module, seed, D=54, H=64):
+    """TODO 9: count_parameters of a GRU and of the course's LSTM at the exercise's H=64, V=54."""
+    fn = getattr(module, "count_parameters", None)
+    if not callable(fn):
+        return cl.add("9", "count_parameters(model)", False, "not in your file",
+                      "define count_parameters(model) as the exercise file names it")
+    for kind, expected in (("GRU", 3 * H * (H + D + 1) + D * (H + 1)), ("LSTM", 4 * H * (H + D + 1) + D * (H + 1))):
+        cls = getattr(module, kind, None)
+        if cls is None:
+            cl.add("9", f"count_parameters({kind})", None, f"your file has no {kind} to count")
+            continue
+        model, err = _try(cl, cls, *_sizes(cls, D, H))
+        if err is not None:
+            cl.add("9", f"count_parameters({kind})", None, f"could not build {kind}{_sizes(cls, D, H)}: "
+                   f"{err.__class__.__name__}")
+            continue
+        got, ok = cl.call("9", f"count_parameters({kind})", fn, model)
+        if ok:
+            right = isinstance(got, (int, np.integer, float)) and not isinstance(got, bool) and got == expected
+            cl.add("9", f"count_parameters({kind} H={H} V={D})", right, f"{got!r}" + ("" if right else
+                   f", expected {expected:,}"), "the sum of .size over every weight and bias: "
+                   + ("3 x H(H+D) + 3 x H + V x H + V" if kind == "GRU" else "4 x H(H+V) + 4 x H + V x H + V "
+                      "(the course's LSTM names its output weights Why)"))
+
+def _sizes(cls, V, H):
+    """Constructor arguments for a vocabulary of V: the course's LSTM takes (vocab_size, hidden_size,
+    seq_length); a GRU or this file's LSTM (input_size, hidden_size, output_size)."""
+    with contextlib.suppress(TypeError, ValueError):
+        if "seq_length" in inspect.signature(cls).parameters:
+            return V, H, 25
+    return V, H, V
+
+def _check_train(cl, module, seed, n=5):
+    """TODO 10: the learner's own train_model on a short text for n iterations returns (losses, times),
+    n of each, finite, for a GRU and for the course's LSTM."""
+    fn = getattr(module, "train_model", None)
+    if not callable(fn):
+        return cl.add("10", "train_model(model, text, ...)", False, "not in your file",
+                      "define train_model(model, text, char_to_idx, num_iterations) as the exercise file names it")
+    text = "the cat sat on the mat, and the rat ran at the cat. " * 12
+    char_to_idx = {ch: k for k, ch in enumerate(sorted(set(text)))}
+    for kind in ("GRU", "LSTM"):
+        cls = getattr(module, kind, None)
+        model, err = _try(cl, cls, *_sizes(cls, len(char_to_idx), 8)) if cls else (None, None)
+        if model is None:
+            cl.add("10", f"train_model({kind}, ...)", None, f"could not build a {kind} to train")
+            continue
+        began = time.perf_counter()
+        result, ok = cl.call("10", f"train_model({kind}, text, ..., {n})", fn, model, text, char_to_idx, n)
+        took = time.perf_counter() - began
+        if not ok:
+            continue
+        parts = result if isinstance(result, (tuple, list)) and len(result) == 2 else None
+        lengths = [len(p) if hasattr(p, "__len__") else None for p in parts] if parts else None
+        values = _with(lambda: [np.asarray(p, dtype=float) for p in parts]) if lengths == [n, n] else None
+        problem = ("returned " + type(result).__name__ + (f" of {len(result)}" if hasattr(result, "__len__")
+                   else "") + ", not (losses, times)" if parts is None else
+                   f"returned {lengths[0]} losses and {lengths[1]} times for num_iterations={n}"
+                   if lengths != [n, n] else "losses or times not numbers" if values is None else
+                   "a loss is not finite" if not np.isfinite(values[0]).all() else
+                   "a time is negative or not finite" if not (np.isfinite(values[1]).all() and
+                                                              (values[1] >= 0).all()) else
+                   f"the times add up to {values[1].sum():.3g} s, but the call took {took:.3g} s" +
+                   (": the time since the start, not each iteration's?" if np.all(np.diff(values[1]) > 0)
+                    else ": milliseconds, not seconds?") if values[1].sum() > 1.05 * took + 1e-3 else None)
+        cl.add("10", f"train_model({kind}, text, ..., {n})", problem is None, problem or
+               f"{n} losses ({float(values[0].flat[0]):.3g} first) and {n} times ({values[1].sum():.2g} s in all)",
+               "return (losses, times): one loss and the seconds it took per iteration, "
+               "num_iterations of each")
+
+def _with(fn):
+    """fn(), or None if it raised TypeError or ValueError (a value that is not what was expected)."""
+    with contextlib.suppress(TypeError, ValueError):
+        return fn()
 
 # ---- Command line ----------------------------------------------------------------------------------
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -1049,9 +1776,13 @@ def run_command_line(argv, demo):
 
 def run(args, demo):
     """What the checked flags ask for: --check, --benchmark, --tune or the demo; the exit code."""
+    seed, start = check_int("--seed", args.seed, low=0), time.perf_counter()   # before --check imports
     if args.check:
-        return print_check(check_attempt(args.check, args.seed), args.check)
-    seed, start = check_int("--seed", args.seed, low=0), time.perf_counter()
+        try:
+            return check_attempt(args.check, seed).report(CHECK_TITLE)
+        except CheckSetupError as err:
+            print(f"{os.path.basename(__file__)}: {err}", file=sys.stderr)
+            return 2
     if args.benchmark:
         print("median ms per training step (forward, backward, Adagrad update), float64, one BLAS thread")
         benchmark(seconds=BENCH_SECONDS / 5 if args.quick else BENCH_SECONDS, seed=seed, log=print)

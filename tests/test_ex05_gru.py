@@ -15,7 +15,6 @@ from gradcheck import assert_gradients_match, randomize, relative_errors, TOLERA
 import exercise_05_solution as ex5  # noqa: E402
 
 MODELS = (ex5.LSTM, ex5.GRU)
-ATTEMPT = os.path.join(os.path.dirname(__file__), "learner_attempt_ex5.py")
 TEXT = "the cat sat on the mat. the dog sat on the log. " * 8
 
 
@@ -322,64 +321,6 @@ def test_analysis_when_the_claims_fail():
     assert not speed["holds"] and speed["status"] == "not at all: the GRU takes 20.0% more time"
     assert not performance["holds"] and "18.2% higher (worse)" in performance["status"]
     assert "a gap wider than the noise" in performance["status"]
-
-
-# ---- --check ---------------------------------------------------------------------------------------
-def check(tmp_path, old=None, new=None):
-    """check_attempt on a copy of the stub-style attempt with every `old` replaced by `new`."""
-    with open(ATTEMPT, encoding="utf-8") as handle:
-        source = handle.read()
-    if old is not None:
-        assert old in source, old
-        source = source.replace(old, new)
-    path = tmp_path / "attempt.py"
-    path.write_text(source)
-    return ex5.check_attempt(str(path))
-
-
-def first_failure(rows):
-    return next(row for row in rows if row[2] is False)
-
-
-def test_check_passes_the_solution_and_a_stub_style_attempt(tmp_path, capsys):
-    assert ex5.main(["--check", ex5.__file__]) == 0
-    rows = check(tmp_path)
-    assert all(row[2] for row in rows) and rows[-1][3] == "plain SGD, as the stub says"
-    assert ex5.print_check(rows, "attempt.py") == 0 and "all 15 items checked match" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("old,new,tag,what", [
-    ("np.concatenate([r * h, x]) + self.bh", "np.concatenate([h, x]) + self.bh", "6", "h_tilde_cache"),
-    ("h_new = (1 - z) * h + z * h_tilde", "h_new = z * h + (1 - z) * h_tilde", "6", "h_states"),
-    ("dz_raw = dh * (h_tilde - h) * z * (1 - z)", "dz_raw = dh * (h_tilde - h)", "7", "dWz dbz"),
-    ("dh_next = dh * (1 - z) + d_rh * r +", "dh_next = d_rh * r +", "7", "dh_next"),
-    ("d_rh = (self.Wh.T @ dh_tilde_raw)[:H]", "d_rh = (self.Wh.T @ dh_tilde_raw)[H:]", "7", "forward, backward"),
-])
-def test_check_names_the_item_of_a_planted_bug(tmp_path, old, new, tag, what):
-    row = first_failure(check(tmp_path, old, new))
-    assert row[0] == tag and row[1].startswith(what), row
-
-
-def test_check_reports_missing_clipping_and_a_wrong_update(tmp_path):
-    rows = check(tmp_path, "np.clip(getattr(self, \"d\" + name), -5, 5, out=getattr(self, \"d\" + name))", "pass")
-    assert [row[1] for row in rows if row[2] is False] == ["30 steps' gradients, clipped"]
-    row = first_failure(check(tmp_path, "learning_rate * getattr(self, \"d\" + name))",
-                              "learning_rate * 2 * getattr(self, \"d\" + name))"))
-    assert row[0] == "8" and row[3] == "neither rule"
-
-
-def test_check_skips_caches_the_learner_does_not_keep(tmp_path):
-    rows = check(tmp_path, "r_gates", "resets")
-    assert rows[1][:3] == ("6", None, None) and rows[1][3] == "not kept, so not checked"
-    assert all(row[2] is not False for row in rows)
-
-
-def test_check_reports_the_learners_errors_and_bad_files(tmp_path):
-    row = first_failure(check(tmp_path, "dy[self.targets[t]] -= 1", "dy[self.targets[t]] -= undefined_name"))
-    assert row[0] == "7" and "NameError" in row[3] and row[3].startswith("line ")
-    assert first_failure(check(tmp_path, "class GRU:", "class Gru:"))[1] == "class GRU"
-    with pytest.raises(ValueError, match="--check: cannot read"):
-        ex5.check_attempt(str(tmp_path / "missing.py"))
 
 
 # ---- bad input -------------------------------------------------------------------------------------
