@@ -1023,24 +1023,30 @@ class Checklist:
         return None
 
     def report(self, title):
-        """Print the checklist, a hint under each failure; return the exit code (0: all pass)."""
-        print(f"checking {self.path}\n  {title}")
+        """Print the checklist, a hint under each failure; return the exit code (0: all pass).
+        A reader that stops early (`--check FILE | head`) ends the printing quietly."""
+        lines = [f"checking {self.path}", f"  {title}"]
         for todo, what, ok, detail, hint in self.rows:
             mark = {True: "ok", False: "FAIL", None: "skip"}[ok]
-            print(f"  {mark:<4}  TODO {todo:<7} {what:<34} {detail}".rstrip())
+            lines.append(f"  {mark:<4}  TODO {todo:<7} {what:<34} {detail}".rstrip())
             if ok is False and hint:
-                print(f"{'':20}{hint}")
+                lines.append(f"{'':20}{hint}")
         failed = sum(row[2] is False for row in self.rows)
         skipped = sum(row[2] is None for row in self.rows)
         compared = len(self.rows) - skipped
-        if not self.rows or compared == 0:
-            print("nothing could be compared: see the lines above")
-            return 1
         note = f" ({skipped} not compared: see 'skip')" if skipped else ""
-        print(f"all {compared} compared items match{note}" if not failed else
-              f"{failed} of {compared} items fail{note}: fix the first FAIL first, as later items "
-              "use its result")
-        return 1 if failed else 0
+        if compared == 0:
+            lines.append("nothing could be compared: see the lines above")
+        elif failed:
+            lines.append(f"{failed} of {compared} items fail{note}: fix the first FAIL first, as "
+                         "later items use its result")
+        else:
+            lines.append(f"all {compared} compared items match{note}")
+        try:
+            print("\n".join(lines), flush=True)
+        except BrokenPipeError:                           # the reader has gone: print no more
+            sys.stdout = open(os.devnull, "w")
+        return 1 if failed or compared == 0 else 0
 
 
 # ---- --check for Exercise 5: the learner's GRU beside ours, on the same weights, ids and h_prev ----------
