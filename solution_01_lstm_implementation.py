@@ -816,7 +816,7 @@ STUB_ERRORS = [
      "define the methods as the exercise file names them: forward(self, inputs, targets, h_prev, "
      "C_prev), backward(self), update_weights(self, learning_rate)"),
 ]
-FORWARD = [  # key, TODO, name, hint
+FORWARD = [  # rows (key, TODO, name, hint)
     ("x", "6", "inputs_cache",
      "x_t = one-hot of inputs[t]; concat = np.concatenate([h_prev, x_t]), h first"),
     ("f", "7", "f_gates", "f_t = sigmoid(Wf @ concat + bf)"),
@@ -827,7 +827,7 @@ FORWARD = [  # key, TODO, name, hint
     ("h", "12", "h_states", "h_t = o_t * tanh(C_t)"),
     ("y", "13-14", "y_probs", "y_t = softmax(Wy @ h_t + by)"),
 ]
-BACKWARD = [  # TODO, gradient, hint
+BACKWARD = [  # rows (TODO, gradient, hint)
     ("16-17", "dWy", "dy = y_t - onehot(target_t); dWy += np.outer(dy, h_t)"),
     ("16-17", "dby", "dby += dy"),
 ] + [
@@ -848,7 +848,7 @@ BACKWARD = [  # TODO, gradient, hint
     ("26", "dh_next", "dh_next = (Wf.T @ dzf + Wi.T @ dzi + Wc.T @ dzc + Wo.T @ dzo)[:H], each dz "
      "after its nonlinearity; backward returns (dh_next, dC_next)"),
 ]
-SLIPS = [  # seen over steps: TODO, slip, hint
+SLIPS = [  # seen over steps: rows (TODO, slip, hint)
     ("18", "dh", "dh = Wy.T @ dy misses + dh_next, the gradient coming back from step t+1"),
     ("20", "dC", "dC misses + dC_next, the cell gradient coming back from step t+1"),
     ("23", "C_prev",
