@@ -298,11 +298,21 @@ def main(argv=None):
     return 0
 
 # ---- Tooling: nothing below this line is part of the exercise ----
-import argparse, contextlib, importlib.util, io, re, signal, tempfile, threading, traceback, warnings
+import argparse
+import contextlib
+import importlib.util
+import io
+import re
+import signal
+import tempfile
+import threading
+import traceback
+import warnings
+
 import matplotlib.figure
 
-# Exercise 1's LSTMFromScratch and the helpers it calls, carried unchanged (a test compares the source).
-# ---- Numerics and argument checks ------------------------------------------------------------------
+# Exercise 1's LSTMFromScratch and its helpers, carried unchanged (a test compares the source).
+# ---- Numerics and argument checks ------------------------------------------------------------
 def sigmoid(x):
     """1 / (1 + exp(-x)) without overflow: exp(-|x|) is in (0, 1], each branch exact in its tail."""
     e = np.exp(-np.abs(x))
@@ -356,7 +366,7 @@ def check_state(name, state, shape):
                          + ("" if arr.shape != shape else " with NaN or inf"))
     return arr
 
-# ---- The model -------------------------------------------------------------------------------------
+# ---- The model -------------------------------------------------------------------------------
 class LSTMFromScratch:
     """A one-layer LSTM with a softmax output layer, trained by BPTT and Adagrad. input_size D
     (one-hot ids), hidden_size H, output_size V; seed (an integer >= 0) for the initial weights and
@@ -544,7 +554,7 @@ class LSTMFromScratch:
             ids.append(int(rng.choice(self.output_size, p=p)))
         return ids[1:]
 
-# ---- Numeric helpers of the analysis ---------------------------------------------------------------
+# ---- Numeric helpers of the analysis ---------------------------------------------------------
 def correlation(a, b):
     """Pearson r over axis 0: (T,) arrays -> one r, (T, H) -> (H,); NaN where one is flat."""
     a, b = a - a.mean(0), b - b.mean(0)
@@ -558,8 +568,7 @@ def explained(values, labels):
     rest = sum(((v - v.mean(0)) ** 2).sum() for v in (values[labels == k] for k in set(labels)))
     return float(1 - rest / total) if total > 1e-12 else math.nan
 
-
-# ---- Argument checks and the command line ---------------------------------------------------------
+# ---- Argument checks and the command line ----------------------------------------------------
 PROG = os.path.basename(__file__)
 
 class TrainingDiverged(RuntimeError):
@@ -576,39 +585,47 @@ def check_log(log):
     return log
 
 def encode(name, text, char_to_idx, size=None):
-    """text -> (T,) ids below `size` (default len(char_to_idx)); else ValueError naming the argument."""
+    """text -> (T,) ids below `size` (default len(char_to_idx)); else ValueError naming the
+    argument."""
     if not isinstance(char_to_idx, dict) or not char_to_idx:
-        raise ValueError(f"char_to_idx: expected a non-empty dict char -> id, got {describe(char_to_idx)}")
+        raise ValueError(f"char_to_idx: expected a non-empty dict char -> id, "
+                         f"got {describe(char_to_idx)}")
     unknown = "".join(sorted(set(text) - set(char_to_idx))) if isinstance(text, str) else ""
     if not isinstance(text, str) or not text or unknown:
         raise ValueError(f"{name}: expected a non-empty string of characters in char_to_idx, got "
-                         + (f"{len(unknown)} others: {unknown!r:.50}" if unknown else f"{text!r:.40}"))
+                         + (f"{len(unknown)} others: {unknown!r:.50}" if unknown
+                            else f"{text!r:.40}"))
     return check_ids("char_to_idx", [char_to_idx[ch] for ch in text], size or len(char_to_idx))
 
 def check_gates(name, gates, chars_name=None, chars=None):
-    """The three gates as (T, H) arrays, values in [0, 1] (T vectors (H,) or (H, 1) accepted), and chars
-    (default gates['chars']) as a list of T characters; else ValueError naming the argument."""
+    """The three gates as (T, H) arrays, values in [0, 1] (T vectors (H,) or (H, 1) accepted),
+    and chars (default gates['chars']) as a list of T characters; else ValueError naming the
+    argument."""
     if chars_name is None:
-        chars_name, chars = f"{name}['chars']", gates.get("chars") if isinstance(gates, dict) else None
+        chars_name, chars = (f"{name}['chars']",
+                             gates.get("chars") if isinstance(gates, dict) else None)
     arrays = {g: as_steps(gates.get(g)) for g in GATES} if isinstance(gates, dict) else {"": None}
     shape = getattr(arrays.get("forget"), "shape", None)
     if any(a is None or a.shape != shape or ((a < 0) | (a > 1)).any() for a in arrays.values()):
-        raise ValueError(f"{name}: expected 'forget', 'input', 'output' as T vectors of H values in [0, 1], "
-                         f"got {[describe(gates.get(g)) for g in GATES] if len(arrays) > 1 else describe(gates)}")
+        got = [describe(gates.get(g)) for g in GATES] if len(arrays) > 1 else describe(gates)
+        raise ValueError(f"{name}: expected 'forget', 'input', 'output' as T vectors of H values "
+                         f"in [0, 1], got {got}")
     if not isinstance(chars, (str, list, tuple)) or len(chars) != shape[0]:
-        raise ValueError(f"{chars_name}: expected the {shape[0]} characters read, one per step, got "
-                         f"{describe(chars)}")
+        raise ValueError(f"{chars_name}: expected the {shape[0]} characters read, one per step, "
+                         f"got {describe(chars)}")
     return arrays, list(chars)
 
 def check_cells(name, cells, shape):
     """Cell states (T vectors of H values) as a finite (T, H) array of `shape`; else ValueError."""
     arr = as_steps(cells)
     if arr is None or arr.shape != shape or not np.isfinite(arr).all():
-        raise ValueError(f"{name}: expected {shape[0]} finite vectors of {shape[1]} values, got {describe(cells)}")
+        raise ValueError(f"{name}: expected {shape[0]} finite vectors of {shape[1]} values, "
+                         f"got {describe(cells)}")
     return arr
 
 def as_steps(values):
-    """T vectors of H numbers ((T, H), or T arrays (H,) or (H, 1)) as a (T, H) float array, or None."""
+    """T vectors of H numbers ((T, H), or T arrays (H,) or (H, 1)) as a (T, H) float array, or
+    None."""
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
@@ -618,8 +635,9 @@ def as_steps(values):
 
 def describe(value):
     """A value's type and its shape or length, for a message."""
-    return type(value).__name__ + (f" of shape {value.shape}" if isinstance(value, np.ndarray) else
-                                   f" of length {len(value)}" if hasattr(value, "__len__") else f" {value!r:.30}")
+    return type(value).__name__ + (f" of shape {value.shape}" if isinstance(value, np.ndarray)
+                                   else f" of length {len(value)}" if hasattr(value, "__len__")
+                                   else f" {value!r:.30}")
 
 class OneLineErrorParser(argparse.ArgumentParser):
     """argparse that reports a bad flag in one line (no usage block) and exits with code 2."""
@@ -628,15 +646,19 @@ class OneLineErrorParser(argparse.ArgumentParser):
 
 def parse_args(argv=None):
     """The flags, each checked before any work: a bad one is one line on stderr and exit code 2."""
-    p = OneLineErrorParser(prog=PROG, description="Exercise 2: gate statistics, five answers and heatmaps "
-                           "(ex2_gates_*.png) of Exercise 1's LSTM, on a pattern and on text.")
-    p.add_argument("--seed", type=int, default=SEED, help="seeds weights and windows (default %(default)s)")
-    p.add_argument("--quick", action="store_true", help=f"{QUICK_ITERATIONS} updates of the text model, "
-                   f"not {ITERATIONS}")
+    p = OneLineErrorParser(
+        prog=PROG,
+        description="Exercise 2: gate statistics, five answers and heatmaps (ex2_gates_*.png) "
+                    "of Exercise 1's LSTM, on a pattern and on text.")
+    p.add_argument("--seed", type=int, default=SEED,
+                   help="seeds weights and windows (default %(default)s)")
+    p.add_argument("--quick", action="store_true",
+                   help=f"{QUICK_ITERATIONS} updates of the text model, not {ITERATIONS}")
     p.add_argument("--outdir", default=OUTDIR, help="where the figures go (default %(default)s)")
     p.add_argument("--show", action="store_true", help="also open the figures in windows")
-    p.add_argument("--check", metavar="FILE", help="grade your own exercise 2 file TODO by TODO (it needs the "
-                   "course's implementation.py in the folder above it)")
+    p.add_argument("--check", metavar="FILE",
+                   help="grade your own exercise 2 file TODO by TODO (it needs the course's "
+                        "implementation.py in the folder above it)")
     args = p.parse_args(argv)
     try:
         args.seed = check_seed(args.seed, "--seed")
@@ -646,8 +668,8 @@ def parse_args(argv=None):
             os.makedirs(args.outdir, exist_ok=True)
             tempfile.TemporaryFile(dir=args.outdir).close()
     except (ValueError, OSError) as err:
-        p.error(str(err) if isinstance(err, ValueError) else f"--outdir: cannot write to {args.outdir!r} "
-                f"({err.strerror or err})")
+        p.error(str(err) if isinstance(err, ValueError) else
+                f"--outdir: cannot write to {args.outdir!r} ({err.strerror or err})")
     if not args.show:
         plt.switch_backend("Agg")                              # headless unless --show
     return args
@@ -844,42 +866,51 @@ class Checklist:
             sys.stdout = open(os.devnull, "w")
         return 1 if failed or compared == 0 else 0
 
-# ---- --check: the learner's functions, run on the course's LSTM (implementation.py), TODO by TODO ----
-CHECK_TITLE = "Exercise 2 (gate analysis): your functions, called as the exercise file's driver calls them"
+# ---- --check: the learner's functions, run on the course's LSTM (implementation.py) ----------
+CHECK_TITLE = ("Exercise 2 (gate analysis): your functions, called as the exercise file's "
+               "driver calls them")
 CHECK_SECONDS, CHECK_HIDDEN, CHECK_ITERATIONS = 20, 16, 100
 STUB_ERRORS = [    # errors from lines the exercise file wrote itself, and how to change those lines
-    (r"shape \(\d+, ?1\)|concatenation axis|not aligned|mismatch in its core dimension", "the course's LSTM "
-     "needs (H, 1) states: np.zeros((hidden_size, 1)) (the exercise file makes (H,))"),
-    (r"variable '(learning_rate|seq_length)'|name '(learning_rate|seq_length)' is not", "the exercise file builds the LSTM before it "
-     "defines seq_length and learning_rate: define them first, then pass them to LSTM(...)"),
-    (r"only integers, slices|string indices|interpreted as an integer|invalid literal for int", "the "
-     "exercise file keeps test_seq as a string; forward needs ids: [char_to_idx[ch] for ch in test_seq]"),
-    (r"visualization", "the exercise file's `import visualization` names a module the course does not "
-     "ship: delete that line"),
-    (r"implementation", "your file needs the course's implementation.py in the folder above it, as in the "
+    (r"shape \(\d+, ?1\)|concatenation axis|not aligned|mismatch in its core dimension",
+     "the course's LSTM needs (H, 1) states: np.zeros((hidden_size, 1)) (the exercise file "
+     "makes (H,))"),
+    (r"variable '(learning_rate|seq_length)'|name '(learning_rate|seq_length)' is not",
+     "the exercise file builds the LSTM before it defines seq_length and learning_rate: "
+     "define them first, then pass them to LSTM(...)"),
+    (r"only integers, slices|string indices|interpreted as an integer|invalid literal for int",
+     "the exercise file keeps test_seq as a string; forward needs ids: "
+     "[char_to_idx[ch] for ch in test_seq]"),
+    (r"visualization",
+     "the exercise file's `import visualization` names a module the course does not ship: "
+     "delete that line"),
+    (r"implementation",
+     "your file needs the course's implementation.py in the folder above it, as in the "
      "course's layout (exercises/ beside implementation.py)")]
-HINT_10 = "TODO 10 keeps, for each step t of test_seq, cache['fs'][t], ['i_s'][t], ['os'][t] and ['Cs'][t]"
+HINT_10 = ("TODO 10 keeps, for each step t of test_seq, cache['fs'][t], ['i_s'][t], ['os'][t] "
+           "and ['Cs'][t]")
 
 class TooManyUpdates(BaseException):
-    """Stops a loop that runs past num_iterations (not an Exception: `except Exception` lets it by)."""
+    """Stops a loop that runs past num_iterations (not an Exception: `except Exception` lets it
+    by)."""
 
 @contextlib.contextmanager
 def watching(module, log, limit=10 ** 9):
-    """While inside, each call of __init__, forward, backward and update_weights of the module's LSTM is
-    appended to `log` as (name, model, args, result; for __init__ the parameters), the loop stops after
-    `limit` backward calls, and figures are neither closed nor saved."""
+    """While inside, each call of __init__, forward, backward and update_weights of the module's
+    LSTM is appended to `log` as (name, model, args, result; for __init__ the parameters), the
+    loop stops after `limit` backward calls, and figures are neither closed nor saved."""
     Ref = getattr(module, "LSTM", None)
     def spy(name, method):
         def logged(self, *args, **kwargs):
             if name == "backward" and sum(entry[0] == name for entry in log) >= limit:
                 raise TooManyUpdates
             result = method(self, *args, **kwargs)
-            log.append((name, self, args + tuple(kwargs.values()), lstm_params(self) if name == "__init__"
-                        else result))
+            log.append((name, self, args + tuple(kwargs.values()),
+                        lstm_params(self) if name == "__init__" else result))
             return result
         return logged
-    patches = [(Ref, name, spy(name, vars(Ref)[name])) for name in ("__init__", "forward", "backward",
-               "update_weights") if isinstance(Ref, type) and name in vars(Ref)]
+    patches = [(Ref, name, spy(name, vars(Ref)[name]))
+               for name in ("__init__", "forward", "backward", "update_weights")
+               if isinstance(Ref, type) and name in vars(Ref)]
     noop = lambda *args, **kwargs: None                      # noqa: E731
     patches += [(plt, "close", noop), (matplotlib.figure.Figure, "savefig", noop)]
     saved = [(owner, name, vars(owner)[name]) for owner, name, _ in patches]
@@ -902,23 +933,27 @@ def quietly(fn, *args):
     return buffer.getvalue() + (result if isinstance(result, str) else ""), result
 
 def lstm_params(model):
-    """The course LSTM's parameters, copied, with biases (H,) and Why (or Wy) as 'Wy'; None if missing."""
+    """The course LSTM's parameters, copied, with biases (H,) and Why (or Wy) as 'Wy'; None if
+    missing."""
     try:
         p = {k: np.array(getattr(model, "Why" if k == "Wy" and hasattr(model, "Why") else k), float)
              for k in ("Wf", "Wi", "Wc", "Wo", "Wy", "bf", "bi", "bc", "bo", "by")}
-        return {k: v.reshape(-1) if k[0] == "b" else v for k, v in p.items()} if p["Wf"].ndim == 2 else None
+        return ({k: v.reshape(-1) if k[0] == "b" else v for k, v in p.items()}
+                if p["Wf"].ndim == 2 else None)
     except (AttributeError, TypeError, ValueError):
         return None
 
 def replay(p, ids, h=None, C=None):
-    """Exercise 1's LSTM with the learner's parameters p, run over ids from (H,) states (zeros if
-    None): {'forget', 'input', 'output', 'cell', 'candidate': (T, H), 'loss': summed over next ids}."""
+    """Exercise 1's LSTM with the learner's parameters p, run over ids from (H,) states (zeros
+    if None): {'forget', 'input', 'output', 'cell', 'candidate': (T, H), 'loss': summed over
+    next ids}."""
     H, V = p["Wf"].shape[0], p["Wy"].shape[0]
     model = LSTMFromScratch(p["Wf"].shape[1] - H, H, V, clip_value=None)
     for name in model.PARAM_NAMES:
         getattr(model, name)[...] = p[name]
     zeros = np.zeros(H)
-    loss = model.forward(ids, list(ids[1:]) + [-1], zeros if h is None else h, zeros if C is None else C)
+    loss = model.forward(ids, list(ids[1:]) + [-1], zeros if h is None else h,
+                         zeros if C is None else C)
     return {"forget": model.f_gates, "input": model.i_gates, "output": model.o_gates, "loss": loss,
             "cell": model.C_states[1:], "candidate": model.C_tilde_cache}
 
@@ -930,16 +965,17 @@ def ids_of(seq):
         return None
 
 def check_attempt(path, seed=SEED):
-    """Grade a learner's exercise 2 file; returns the Checklist. CheckSetupError for a file that cannot be
-    read or a course module it cannot find; ValueError for a bad seed."""
+    """Grade a learner's exercise 2 file; returns the Checklist. CheckSetupError for a file that
+    cannot be read or a course module it cannot find; ValueError for a bad seed."""
     seed, cl, run = check_seed(seed), Checklist(path, STUB_ERRORS, CHECK_SECONDS), {}
     plt.switch_backend("Agg")
     module = cl.load()
     for section in (check_pattern, check_training, check_analysis, check_report) if module else ():
         try:
             section(cl, module, seed, run)
-        except Exception as err:                          # a bug of this checker: a row, not a traceback
-            cl.add("-", section.__name__, None, f"could not compare: the checker failed ({err!r:.120})")
+        except Exception as err:                  # a bug of this checker: a row, not a traceback
+            cl.add("-", section.__name__, None,
+                   f"could not compare: the checker failed ({err!r:.120})")
         finally:
             plt.close("all")
     return cl
@@ -948,97 +984,125 @@ def check_pattern(cl, module, seed, run):
     """TODO 1-2: the text and both dicts, exactly, for the driver's call and for 'hello' x 3."""
     fn, wrong = cl.find("create_repeating_pattern"), {}
     for args in (("abc", 20), ("hello", 3)):
-        out, ran = cl.call("1", f"create_repeating_pattern{args}", fn, *args) if fn else (None, False)
+        out, ran = (cl.call("1", f"create_repeating_pattern{args}", fn, *args) if fn
+                    else (None, False))
         if not ran or not isinstance(out, tuple) or len(out) != 3:
-            return ran and cl.add("1", "returns 3 values", False, describe(out), "return text, char_to_idx, idx_to_char")
+            return ran and cl.add("1", "returns 3 values", False, describe(out),
+                                  "return text, char_to_idx, idx_to_char")
         want = create_repeating_pattern(*args)
-        wrong.setdefault("1", None if out[0] == want[0] else f"{args}: {out[0]!r:.30}, not {want[0]!r:.30}")
-        wrong.setdefault("2", None if out[1:] == want[1:] else f"{args}: {out[1]!r:.40}, not {want[1]}")
+        wrong.setdefault("1", None if out[0] == want[0]
+                         else f"{args}: {out[0]!r:.30}, not {want[0]!r:.30}")
+        wrong.setdefault("2", None if out[1:] == want[1:]
+                         else f"{args}: {out[1]!r:.40}, not {want[1]}")
         wrong = {todo: detail for todo, detail in wrong.items() if detail}
-    for todo, what, hint in (("1", "text", "TODO 1: text = pattern * repeats"), ("2", "char_to_idx, "
-                             "idx_to_char", "TODO 2 numbers the characters in sorted order: chars = sorted("
-                             "set(text)); char_to_idx = {ch: i for i, ch in enumerate(chars)}")):
+    for todo, what, hint in (
+            ("1", "text", "TODO 1: text = pattern * repeats"),
+            ("2", "char_to_idx, idx_to_char",
+             "TODO 2 numbers the characters in sorted order: chars = sorted(set(text)); "
+             "char_to_idx = {ch: i for i, ch in enumerate(chars)}")):
         cl.add(todo, what, todo not in wrong, wrong.get(todo, "as the solution's"), hint)
 
 def check_training(cl, module, seed, run):
-    """TODO 3-10: train_and_capture_gates("abc" x 20, char_to_idx, 16, 100), its LSTM's calls logged."""
-    fn, log, (text, c2i, _) = cl.find("train_and_capture_gates"), [], create_repeating_pattern("abc", 20)
+    """TODO 3-10: train_and_capture_gates("abc" x 20, char_to_idx, 16, 100), its LSTM's calls
+    logged."""
+    fn, log, (text, c2i, _) = (cl.find("train_and_capture_gates"), [],
+                               create_repeating_pattern("abc", 20))
     ids, H, N = encode("text", text, c2i).tolist(), CHECK_HIDDEN, CHECK_ITERATIONS
     np.random.seed(seed)
     with watching(module, log, limit=N + 5):
-        out, ran = cl.call("3", f"train_and_capture_gates(text, char_to_idx, {H}, {N})", quietly, fn, text,
-                           dict(c2i), H, N) if fn else (None, False)
+        out, ran = cl.call("3", f"train_and_capture_gates(text, char_to_idx, {H}, {N})", quietly,
+                           fn, text, dict(c2i), H, N) if fn else (None, False)
     if not ran or out is TooManyUpdates:
-        return ran and cl.add("4", "loop of num_iterations updates", False, f"still training after {N + 5}"
-                              f" updates for num_iterations={N}", "TODO 4: for it in range(num_iterations)")
+        return ran and cl.add("4", "loop of num_iterations updates", False,
+                              f"still training after {N + 5} updates for num_iterations={N}",
+                              "TODO 4: for it in range(num_iterations)")
     if not isinstance(out[1], tuple) or len(out[1]) != 4:
-        return cl.add("10", "returns 4 values", False, describe(out[1]), "return lstm, gates_dict, "
-                      "cell_states, test_seq: the driver unpacks four (the exercise file's docstring says 3)")
+        return cl.add("10", "returns 4 values", False, describe(out[1]),
+                      "return lstm, gates_dict, cell_states, test_seq: the driver unpacks four "
+                      "(the exercise file's docstring says 3)")
     lstm, gates_dict, cell_states, test_seq = out[1]
     last = max([k for k, entry in enumerate(log) if entry[0] == "backward"], default=-1)
     capture = next((entry for entry in reversed(log[last + 1:]) if entry[0] == "forward"), None)
     if not check_loop(cl, ids, H, N, len(c2i), [entry for entry in log if entry is not capture],
                       isinstance(getattr(module, "LSTM", None), type)):
         return
-    wrong = "" if isinstance(test_seq, (str, list)) and "".join(map(str, test_seq)) == text[:20] else \
-        f"test_seq is {describe(test_seq)} {str(test_seq)[:24]!r}"
+    wrong = ("" if isinstance(test_seq, (str, list)) and "".join(map(str, test_seq)) == text[:20]
+             else f"test_seq is {describe(test_seq)} {str(test_seq)[:24]!r}")
     if capture and not wrong:
         read, h0, C0 = ids_of(capture[2][0]), *(np.abs(s).max() for s in capture[2][2:4])
-        step = next((t for t, (x, y) in enumerate(zip(read, ids[:20])) if x != y), min(len(read), 20))
-        wrong = f"the LSTM read {len(read)} ids; test_seq has 20" if len(read) != 20 else f"the LSTM read " \
-            f"id {read[step]} at step {step}, test_seq's is {ids[step]}" if step < 20 else f"read from the " \
-            f"states training left (largest |h| {h0:.3g}, |C| {C0:.3g}), not zeros" if h0 or C0 else ""
-    if cl.add("9", "test_seq = text[:20] from zeros", not wrong, wrong or "ids of text[:20], zero states" if
-              capture else "no forward call after training: its gates are judged at TODO 10",
-              "TODO 9 reads test_seq = text[:20], as ids, from fresh states: h = np.zeros((hidden_size, 1)), C too"):
+        step = next((t for t, (x, y) in enumerate(zip(read, ids[:20])) if x != y),
+                    min(len(read), 20))
+        wrong = (f"the LSTM read {len(read)} ids; test_seq has 20" if len(read) != 20 else
+                 f"the LSTM read id {read[step]} at step {step}, test_seq's is {ids[step]}"
+                 if step < 20 else
+                 f"read from the states training left (largest |h| {h0:.3g}, |C| {C0:.3g}), "
+                 "not zeros" if h0 or C0 else "")
+    if cl.add("9", "test_seq = text[:20] from zeros", not wrong,
+              wrong or "ids of text[:20], zero states" if capture
+              else "no forward call after training: its gates are judged at TODO 10",
+              "TODO 9 reads test_seq = text[:20], as ids, from fresh states: "
+              "h = np.zeros((hidden_size, 1)), C too"):
         check_gates_dict(cl, gates_dict, cell_states, lstm_params(lstm), capture, ids[:20], run)
 
 def check_loop(cl, ids, H, N, V, log, has_class):
-    """TODO 3-8 from the logged calls: the LSTM's size, N updates, windows whose targets are the next
-    characters, a backward and an update_weights per forward, and a lower loss on the text."""
+    """TODO 3-8 from the logged calls: the LSTM's size, N updates, windows whose targets are the
+    next characters, a backward and an update_weights per forward, and a lower loss on the
+    text."""
     model, p0 = next(((e[1], e[3]) for e in reversed(log) if e[0] == "__init__"), (None, None))
-    if model is None:                     # never built, or the file has a model of its own (not watched)
-        return cl.add("3", "LSTM(vocab_size, hidden_size, ...)", False if has_class else None, "LSTM(...) was"
-                      " never called" if has_class else "not watched: no class LSTM in your file",
+    if model is None:           # never built, or the file has a model of its own (not watched)
+        return cl.add("3", "LSTM(vocab_size, hidden_size, ...)", False if has_class else None,
+                      "LSTM(...) was never called" if has_class
+                      else "not watched: no class LSTM in your file",
                       "TODO 3: lstm = LSTM(len(char_to_idx), hidden_size, seq_length)") is None
     size = p0["Wf"].shape if p0 else (0, 0)
-    calls = {kind: [e[2] for e in log if e[0] == kind and e[1] is model] for kind in ("forward", "backward",
-                                                                                     "update_weights")}
+    calls = {kind: [e[2] for e in log if e[0] == kind and e[1] is model]
+             for kind in ("forward", "backward", "update_weights")}
     windows = [(ids_of(args[0]), ids_of(args[1])) for args in calls["forward"]]
     shifted = all(x and y and x[1:] == y[:-1] and x != y for x, y in windows)
-    rounds = len(calls["backward"]) or len(windows)             # an extra forward to watch the loss is fine
+    rounds = len(calls["backward"]) or len(windows)    # an extra forward to watch the loss is fine
     loss = [replay(p, ids)["loss"] / (len(ids) - 1) for p in (p0, lstm_params(model))]
-    rows = [("3", "LSTM(vocab_size, hidden_size, ...)", size == (H, H + V), f"hidden_size {size[0]}, vocab_size"
-             f" {size[1] - size[0]}", f"TODO 3: LSTM(len(char_to_idx), hidden_size, seq_length), here {V}, {H}"),
-            ("4", "loop of num_iterations updates", rounds == N, f"{rounds} rounds for num_iterations={N}" + (""
-             if calls["backward"] else " (forward passes; no backward)"), "TODO 4: for it in range(num_iterations): forward, backward, update"),
-            ("5", "windows: inputs, next characters", shifted and len(set(map(str, windows))) > 1, "the targets"
-             " are not the inputs one character on" if not shifted else f"{len(set(map(str, windows)))} "
-             "different windows", "TODO 5 moves the window each update (a random start, or a pointer) and "
-             "targets the next characters: inputs = text[p:p+L], targets = text[p+1:p+L+1], as ids"),
-            ("7", "backward(inputs, targets, cache)", len(calls["backward"]) == N, f"{len(calls['backward'])} "
-             "calls", "TODO 7: grads = lstm.backward(inputs, targets, cache), once per forward"),
-            ("8", "update_weights(grads)", loss[1] < loss[0], f"{len(calls['update_weights'])} calls; loss per "
-             f"character on the text {loss[0]:.4f} -> {loss[1]:.4f}", "TODO 8: lstm.update_weights(grads) "
-             "after each backward, which must lower the loss")]
+    rows = [
+        ("3", "LSTM(vocab_size, hidden_size, ...)", size == (H, H + V),
+         f"hidden_size {size[0]}, vocab_size {size[1] - size[0]}",
+         f"TODO 3: LSTM(len(char_to_idx), hidden_size, seq_length), here {V}, {H}"),
+        ("4", "loop of num_iterations updates", rounds == N,
+         f"{rounds} rounds for num_iterations={N}"
+         + ("" if calls["backward"] else " (forward passes; no backward)"),
+         "TODO 4: for it in range(num_iterations): forward, backward, update"),
+        ("5", "windows: inputs, next characters", shifted and len(set(map(str, windows))) > 1,
+         "the targets are not the inputs one character on" if not shifted
+         else f"{len(set(map(str, windows)))} different windows",
+         "TODO 5 moves the window each update (a random start, or a pointer) and targets the "
+         "next characters: inputs = text[p:p+L], targets = text[p+1:p+L+1], as ids"),
+        ("7", "backward(inputs, targets, cache)", len(calls["backward"]) == N,
+         f"{len(calls['backward'])} calls",
+         "TODO 7: grads = lstm.backward(inputs, targets, cache), once per forward"),
+        ("8", "update_weights(grads)", loss[1] < loss[0],
+         f"{len(calls['update_weights'])} calls; loss per character on the text "
+         f"{loss[0]:.4f} -> {loss[1]:.4f}",
+         "TODO 8: lstm.update_weights(grads) after each backward, which must lower the loss")]
     return all(cl.add(*row) for row in rows)
 
 def check_gates_dict(cl, gates_dict, cell_states, p, capture, test_ids, run):
-    """TODO 10: each gate and cell state kept equals the returned LSTM's own, recomputed from the ids and
-    states of the forward call that read test_seq (its ids from zeros, if no such call was seen)."""
-    if p is None:                                           # nothing to recompute from: shapes only
+    """TODO 10: each gate and cell state kept equals the returned LSTM's own, recomputed from the
+    ids and states of the forward call that read test_seq (its ids from zeros, if no such call
+    was seen)."""
+    if p is None:                                   # nothing to recompute from: shapes only
         first = as_steps(gates_dict.get("forget")) if isinstance(gates_dict, dict) else None
         ours = {"forget": np.zeros((len(test_ids), 0 if first is None else first.shape[1]))}
     else:
-        ours = replay(p, *(capture[2][0], *map(np.ravel, capture[2][2:4])) if capture else (test_ids,))
+        ours = replay(p, *(capture[2][0], *map(np.ravel, capture[2][2:4])) if capture
+                      else (test_ids,))
     T, H = ours["forget"].shape
-    for key, values in [(g, gates_dict.get(g) if isinstance(gates_dict, dict) else None) for g in GATES] + \
-            [("cell", cell_states)]:
+    for key, values in [(g, gates_dict.get(g) if isinstance(gates_dict, dict) else None)
+                        for g in GATES] + [("cell", cell_states)]:
         name, arr = f"gates_dict[{key!r}]" if key != "cell" else "cell_states", as_steps(values)
-        arr = arr[1:] if arr is not None and len(arr) == T + 1 and not arr[0].any() else arr   # C_{-1} kept
+        # a cell state list that keeps C_{-1} (zeros) first: drop it
+        arr = arr[1:] if arr is not None and len(arr) == T + 1 and not arr[0].any() else arr
         if arr is None or arr.shape != (T, H):
-            return cl.add("10", name, False, f"{describe(values)}, not {T} vectors of {H} values", HINT_10)
-        run.setdefault("style", values)                      # their own container style, for TODO 11-13
+            return cl.add("10", name, False, f"{describe(values)}, not {T} vectors of {H} values",
+                          HINT_10)
+        run.setdefault("style", values)             # their own container style, for TODO 11-13
         if p is None:
             continue
         if not np.allclose(arr, ours[key], rtol=1e-6, atol=1e-8):
@@ -1047,20 +1111,25 @@ def check_gates_dict(cl, gates_dict, cell_states, p, capture, test_ids, run):
                           np.shape(v) == arr.shape and np.allclose(arr, v)), "")
             return cl.add("10", name, False, f"step {t} differs from the LSTM's {key} by "
                           f"{np.abs(arr[t] - ours[key][t]).max():.3g}{holds}", HINT_10)
-    cl.add("10", "gates_dict, cell_states", True if p else None, f"{T} steps x {H} units, equal to the "
-           "LSTM's own" if p else "not compared: the returned lstm has no Wf ... Why (or Wy)")
+    cl.add("10", "gates_dict, cell_states", True if p else None,
+           f"{T} steps x {H} units, equal to the LSTM's own" if p
+           else "not compared: the returned lstm has no Wf ... Why (or Wy)")
 
 def synthetic_gates(run, flip=False):
-    """Gates and cells of known, distinct statistics, in the container style of the learner's gates_dict
-    (a (T, H) array by default): (gates_dict, cell_states, sequence, {gate: (T, H) values})."""
+    """Gates and cells of known, distinct statistics, in the container style of the learner's
+    gates_dict (a (T, H) array by default): (gates_dict, cell_states, sequence,
+    {gate: (T, H) values})."""
     rng = np.random.default_rng(20)
-    values = {g: sigmoid(rng.normal(mu, sd, (20, 12))) for g, mu, sd in zip(GATES, (1.2, -.9, .2), (2.5, 2.2, 3.4))}
+    values = {g: sigmoid(rng.normal(mu, sd, (20, 12)))
+              for g, mu, sd in zip(GATES, (1.2, -.9, .2), (2.5, 2.2, 3.4))}
     values = {g: 1 - values[h] for g, h in zip(GATES, GATES[1:] + GATES[:1])} if flip else values
-    style = run.get("style", np.zeros((1, 1)))          # (T, H) or (T, H, 1) array, or T rows of them
+    style = run.get("style", np.zeros((1, 1)))      # (T, H) or (T, H, 1) array, or T rows of them
     row = np.ndim(style[0]) if isinstance(style, (list, tuple, np.ndarray)) and len(style) else 1
     as_rows = {1: lambda v: v, 2: lambda v: v[:, :, None]}.get(row, lambda v: v)
-    theirs = (lambda v: as_rows(v).copy()) if isinstance(style, np.ndarray) else lambda v: list(as_rows(v))
-    return {g: theirs(v) for g, v in values.items()}, theirs(rng.normal(0, 1.5, (20, 12))), "abc" * 6 + "ab", values
+    theirs = ((lambda v: as_rows(v).copy()) if isinstance(style, np.ndarray)
+              else lambda v: list(as_rows(v)))
+    return ({g: theirs(v) for g, v in values.items()}, theirs(rng.normal(0, 1.5, (20, 12))),
+            "abc" * 6 + "ab", values)
 
 def shown(text, values, percent):
     """True if `text` prints one of `values` at its printed precision: a number followed by % as a
@@ -1069,31 +1138,36 @@ def shown(text, values, percent):
     for m in re.finditer(r"(?<![\w.])[-+]?(\d+\.?\d*|\.\d+)(?:[eE]([-+]?\d+))?([ \t]*%)?", text):
         x, places = float(m.group(0).rstrip("% \t")), len((m.group(1) + ".").split(".")[1])
         tol = 0.5 * 10.0 ** (int(m.group(2) or 0) - places) + 1e-9
-        scales = (100,) if m.group(3) else (1,) if not percent else (100, 1) if places >= 2 else (100,)
+        scales = ((100,) if m.group(3) else (1,) if not percent
+                  else (100, 1) if places >= 2 else (100,))
         if any(abs(x - s * v) <= tol for v in values for s in scales):
             return True
     return False
 
 def check_analysis(cl, module, seed, run):
-    """TODO 11-12: analyze_gates, given gates of known statistics, draws them and prints each gate's mean,
-    std, % > 0.9 and % < 0.1."""
+    """TODO 11-12: analyze_gates, given gates of known statistics, draws them and prints each
+    gate's mean, std, % > 0.9 and % < 0.1."""
     fn, (gates, cells, sequence, values) = cl.find("analyze_gates"), synthetic_gates(run)
     with watching(module, []):
-        out, ran = cl.call("11", "analyze_gates(gates_dict, cell_states, test_seq)", quietly, fn, gates, cells,
-                           sequence) if fn else (None, False)
+        out, ran = cl.call("11", "analyze_gates(gates_dict, cell_states, test_seq)", quietly, fn,
+                           gates, cells, sequence) if fn else (None, False)
     if not ran:
         return
-    panels = [ax for n in plt.get_fignums() for ax in plt.figure(n).axes if ax.images or ax.lines or ax.collections]
-    cl.add("11", "draws the gates", bool(panels), f"{len(panels)} panel(s) with data", "TODO 11 draws each gate "
-           "over the steps, e.g. plt.imshow(np.array(gates_dict['forget']).reshape(len(sequence), -1).T)")
+    panels = [ax for n in plt.get_fignums() for ax in plt.figure(n).axes
+              if ax.images or ax.lines or ax.collections]
+    cl.add("11", "draws the gates", bool(panels), f"{len(panels)} panel(s) with data",
+           "TODO 11 draws each gate over the steps, e.g. "
+           "plt.imshow(np.array(gates_dict['forget']).reshape(len(sequence), -1).T)")
     for gate, v in values.items():
         stats = [("mean", [v.mean()], 0), ("std", [v.std(), v.std(ddof=1)], 0),
-                 (f"% > {OPEN}", [(v > OPEN).mean()], 1), (f"% < {CLOSED}", [(v < CLOSED).mean()], 1)]
+                 (f"% > {OPEN}", [(v > OPEN).mean()], 1),
+                 (f"% < {CLOSED}", [(v < CLOSED).mean()], 1)]
         missing = [name for name, x, percent in stats if not shown(out[0], x, percent)]
-        cl.add("12", f"{gate} gate statistics", not missing, (f"{', '.join(missing)} not printed; expected " if
-               missing else "") + ", ".join(f"{name} {x[0] * (100 if pct else 1):.4g}" for name, x, pct in stats),
-               f"TODO 12 prints, for each gate, the mean and std of all its values and the % of them above {OPEN}"
-               f" and below {CLOSED}")
+        cl.add("12", f"{gate} gate statistics", not missing,
+               (f"{', '.join(missing)} not printed; expected " if missing else "")
+               + ", ".join(f"{name} {x[0] * (100 if pct else 1):.4g}" for name, x, pct in stats),
+               f"TODO 12 prints, for each gate, the mean and std of all its values and the % of "
+               f"them above {OPEN} and below {CLOSED}")
 
 def check_report(cl, module, seed, run):
     """TODO 13: write_report runs, prints a report, and the report changes with the gates."""
@@ -1101,17 +1175,19 @@ def check_report(cl, module, seed, run):
     for flip in (False, True):
         gates, _, sequence, _ = synthetic_gates(run, flip)
         with watching(module, []):
-            out, ran = cl.call("13", "write_report(gates_dict, test_seq)", quietly, fn, gates, sequence) \
-                if fn else (None, False)
+            out, ran = cl.call("13", "write_report(gates_dict, test_seq)", quietly, fn, gates,
+                               sequence) if fn else (None, False)
         if not ran:
             return
         texts.append(out[0].strip())
-    cl.add("13", "report follows the gates", texts[0] and texts[0] != texts[1], "it prints nothing"
-           if not texts[0] else "the same text for two different gates_dicts" if texts[0] == texts[1] else
-           f"{len(texts[0].splitlines())} lines, changing with the gates", "TODO 13 answers the five questions "
-           "from the numbers in gates_dict (means, shares, per character), not with fixed text")
+    cl.add("13", "report follows the gates", texts[0] and texts[0] != texts[1],
+           "it prints nothing" if not texts[0] else
+           "the same text for two different gates_dicts" if texts[0] == texts[1] else
+           f"{len(texts[0].splitlines())} lines, changing with the gates",
+           "TODO 13 answers the five questions from the numbers in gates_dict (means, shares, "
+           "per character), not with fixed text")
 
-# ---- Data: an English text written for this pack, so that samples can show real words --------------
+# ---- Data: an English text written for this pack, so that samples can show real words ---------
 DEFAULT_CORPUS = "\n\n".join([  # the same text as Exercise 1's, one paragraph a line
     'The river town woke slowly in the cold morning. A baker opened the door of his shop and set the first loaves of bread on the long wooden table by the window. The smell of warm bread drifted down the street, past the old stone bridge and the small green boats that waited by the water. A girl with a red scarf walked to the school on the hill, and she stopped on the bridge to watch the river carry the last leaves of the year towards the sea.',
     'Her name was Nora, and she liked to count things. She counted the boats, the birds on the roof of the mill, and the steps that led from the bridge to the school. There were forty steps. On some days there were forty one, because she lost count when a friend called her name. Her teacher said that counting was the start of all science, and that a good question was worth more than a quick answer. Nora kept her questions in a small blue notebook, and every evening she read them again by the light of the kitchen lamp.',

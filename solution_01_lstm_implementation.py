@@ -399,26 +399,38 @@ def main(argv=None):
     return 0
 
 # ---- Tooling: nothing below this line is part of the exercise ----
-import argparse, contextlib, importlib.util, io, os, re         # noqa: E401 (tooling only: one line)
-import signal, tempfile, threading, traceback, warnings         # noqa: E401
+import argparse
+import contextlib
+import importlib.util
+import io
+import os
+import re
+import signal
+import tempfile
+import threading
+import traceback
+import warnings
 
 PROG = os.path.basename(__file__)
 QUICK_ITERATIONS = 200
 OUTDIR = "outputs"
 MAX_SIZE = 4096            # the largest --hidden-size and --batch-size accepted
 MIN_TEXT_CHARS = 500       # the shortest text: 16 streams of 25 characters, and a held-out part
-# ---- Argument checks and batch helpers (Exercises 2-4 carry these with the class) ------------------------------
+
+# ---- Argument checks and batch helpers (Exercises 2-4 carry these with the class) ------------
 def check_int(name, value, low=1, high=10 ** 9):
     """`value` if it is an integer in [low, high]; otherwise ValueError naming `name`."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
         raise ValueError(f"{name}: expected an integer in [{low}, {high:,}], got {value!r}")
     return int(value)
+
 def check_float(name, value, low=0.0):
     """`value` as a float if it is a finite number > low; otherwise ValueError naming `name`."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
             or not (math.isfinite(value) and value > low):
         raise ValueError(f"{name}: expected a finite number > {low:g}, got {value!r}")
     return float(value)
+
 def check_ids(name, ids, size, allow_skip=False):
     """`ids` as an int array, (T,) or (T, B), in [0, size) or -1 if allow_skip; else ValueError."""
     arr = np.asarray(ids)
@@ -431,6 +443,7 @@ def check_ids(name, ids, size, allow_skip=False):
         allowed = f"[0, {size})" + (" or -1" if allow_skip else "")
         raise ValueError(f"{name}: expected ids in {allowed}, got {arr[bad][0]}")
     return arr
+
 def check_state(name, state, shape):
     """`state` as a finite float array of `shape`; otherwise ValueError naming `name`."""
     arr = np.asarray(state, dtype=np.float64)
@@ -438,49 +451,68 @@ def check_state(name, state, shape):
         raise ValueError(f"{name}: expected finite values of shape {shape}, got shape {arr.shape}"
                          + ("" if arr.shape != shape else " with NaN or inf"))
     return arr
+
 def batch_outer(a, b):
     """Sum over the batch of a b^T: (..., m), (..., n) -> (m, n); np.outer(a, b) for (m,), (n,)."""
     return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])
+
 def batch_sum(a):
     """Sum over the batch axis, if there is one: (..., m) -> (m,)."""
     return a.reshape(-1, a.shape[-1]).sum(axis=0)
+
 def check_training(iterations, seq_length, batch_size, learning_rate, temperature, max_chars=None):
-    """`train`'s and `run_demo`'s settings, each checked by name (seq_length <= max_chars // batch_size)."""
+    """`train`'s and `run_demo`'s settings, each checked by name
+    (seq_length <= max_chars // batch_size)."""
     batch_size = check_int("batch_size", batch_size)
     high = 10 ** 9 if max_chars is None else max(1, max_chars // batch_size)
-    return (check_int("iterations", iterations), check_int("seq_length", seq_length, high=high), batch_size,
-            check_float("learning_rate", learning_rate), check_float("temperature", temperature))
+    return (check_int("iterations", iterations), check_int("seq_length", seq_length, high=high),
+            batch_size, check_float("learning_rate", learning_rate),
+            check_float("temperature", temperature))
+
 def check_text(name, text):
-    """`text` if it is a str of MIN_TEXT_CHARS characters or more, 2+ distinct; otherwise ValueError naming `name`."""
+    """`text` if it is a str of MIN_TEXT_CHARS characters or more, 2+ distinct; otherwise
+    ValueError naming `name`."""
     if not isinstance(text, str) or len(text) < MIN_TEXT_CHARS or len(set(text)) < 2:
-        raise ValueError(f"{name}: expected a text of at least {MIN_TEXT_CHARS} characters, 2 or more distinct, got " + (
-            f"{len(text):,} characters, {len(set(text))} distinct" if isinstance(text, str) else type(text).__name__))
+        raise ValueError(f"{name}: expected a text of at least {MIN_TEXT_CHARS} characters, "
+                         "2 or more distinct, got " + (
+                             f"{len(text):,} characters, {len(set(text))} distinct"
+                             if isinstance(text, str) else type(text).__name__))
     return text
+
 class TrainingDiverged(RuntimeError):
     """The loss stopped being finite; the message says what to try."""
+
 def check_finite_loss(loss, which, n, learning_rate):
     """TrainingDiverged, with advice, if the `which` loss at iteration n is NaN or inf."""
     if not np.isfinite(loss):
-        raise TrainingDiverged(f"the {which} loss became {loss} at iteration {n}; try a smaller learning rate "
-                               f"(now {learning_rate})")
+        raise TrainingDiverged(f"the {which} loss became {loss} at iteration {n}; "
+                               f"try a smaller learning rate (now {learning_rate})")
+
 def format_eta(seconds):
     """Seconds -> 'm:ss'."""
     return f"{int(round(seconds)) // 60}:{int(round(seconds)) % 60:02d}"
-# ---- What the demo measures besides training: held-out loss, real words, the gradient check ----------------
+
+# ---- What the demo measures besides training: held-out loss, real words, the gradient check --
 def evaluate(model, data_ids):
-    """Nats/char predicting data_ids[1:] from data_ids[:-1] ((N,), N >= 2), from zero states: its first 20,000."""
-    n, zeros = min(len(data_ids) - 1, 20_000), np.zeros(model.hidden_size)      # 10% of a 1 MB text: 2 s a time
+    """Nats/char predicting data_ids[1:] from data_ids[:-1] ((N,), N >= 2), from zero states:
+    its first 20,000."""
+    # the first 20,000 characters: 10% of a 1 MB text, 2 s a time
+    n, zeros = min(len(data_ids) - 1, 20_000), np.zeros(model.hidden_size)
     return model.forward(data_ids[:n], data_ids[1:n + 1], zeros, zeros) / n
+
 def real_word_share(sample, corpus):
-    """(share, count) of the sample's words of 3+ letters (case-folded) that are words of the corpus (0.0: none)."""
+    """(share, count) of the sample's words of 3+ letters (case-folded) that are words of the
+    corpus (0.0: none)."""
     vocabulary = set(re.findall(r"[a-z]+", corpus.lower()))
     words = [w for w in re.findall(r"[a-z]+", sample.lower()) if len(w) >= 3]
     return (sum(w in vocabulary for w in words) / len(words) if words else 0.0), len(words)
+
 def gradient_check(model, inputs, targets, h_prev, C_prev, eps=1e-5):
-    """`backward` beside centred differences (loss(p + eps) - loss(p - eps)) / 2 eps: {name: ||a - n|| / (||a|| +
-    ||n||)} per array (an entry near 1e-9 is below float64's resolution); a correct backward gives about 1e-9."""
+    """`backward` beside centred differences (loss(p + eps) - loss(p - eps)) / 2 eps:
+    {name: ||a - n|| / (||a|| + ||n||)} per array (an entry near 1e-9 is below float64's
+    resolution); a correct backward gives about 1e-9."""
     eps, loss = check_float("eps", eps), lambda: model.forward(inputs, targets, h_prev, C_prev)
-    saved_clip, model.clip_value = model.clip_value, None        # clipping would change the gradient
+    saved_clip, model.clip_value = model.clip_value, None   # clipping would change the gradient
     try:
         loss()
         model.backward()
@@ -497,8 +529,10 @@ def gradient_check(model, inputs, targets, h_prev, C_prev, eps=1e-5):
         return errors
     finally:
         model.clip_value = saved_clip
+
 def random_gradcheck_case(seed, D=5, H=4, V=6, T=6, batch_size=None):
-    """(model, inputs, targets, h_prev, C_prev): parameters from N(0, 0.5^2) (gates not saturated), random ids."""
+    """(model, inputs, targets, h_prev, C_prev): parameters from N(0, 0.5^2) (gates not
+    saturated), random ids."""
     rng = np.random.default_rng(seed)
     model = LSTMFromScratch(D, H, V, seed=seed)
     for name in model.PARAM_NAMES:
@@ -506,21 +540,26 @@ def random_gradcheck_case(seed, D=5, H=4, V=6, T=6, batch_size=None):
     batch = () if batch_size is None else (batch_size,)
     return (model, rng.integers(0, D, (T,) + batch), rng.integers(0, V, (T,) + batch),
             rng.normal(0, 0.5, batch + (H,)), rng.normal(0, 0.5, batch + (H,)))
+
 def report_gradient_check(seed, log=print):
-    """The demo's first line: `gradient_check` on `random_gradcheck_case(seed)`; returns the largest error."""
+    """The demo's first line: `gradient_check` on `random_gradcheck_case(seed)`; returns the
+    largest error."""
     worst = max(gradient_check(*random_gradcheck_case(seed)).values())
-    log(f"gradient check (a random model, T=6, D=5, H=4, V=6): largest relative error {worst:.1e}, "
-        f"{'PASS' if worst <= 1e-7 else 'FAIL'} at tolerance 1e-7")
+    log(f"gradient check (a random model, T=6, D=5, H=4, V=6): largest relative error "
+        f"{worst:.1e}, {'PASS' if worst <= 1e-7 else 'FAIL'} at tolerance 1e-7")
     return worst
-# ---- Command line ----------------------------------------------------------------------------------------
+
+# ---- Command line ----------------------------------------------------------------------------
 def prepare_outdir(path, flag="--outdir"):
-    """Create the output folder and prove it writable, before any training; ValueError naming `flag`."""
+    """Create the output folder and prove it writable, before any training; ValueError naming
+    `flag`."""
     try:
         os.makedirs(path, exist_ok=True)                        # '' raises FileNotFoundError too
         tempfile.TemporaryFile(dir=path).close()
     except OSError as err:
         raise ValueError(f"{flag}: cannot write to {path!r} ({err.strerror or err})") from None
     return path
+
 def read_text(path):
     """(text, file name) of a UTF-8 text for --text; ValueError naming --text if it cannot serve."""
     try:
@@ -530,23 +569,41 @@ def read_text(path):
         reason = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else err.strerror or err
         raise ValueError(f"--text: cannot read {path!r} ({reason})") from None
     return check_text(f"--text {path!r}", text), os.path.basename(path)
+
 def parse_args(argv=None):
-    """The flags, each checked before any work (ValueError naming it; --seed before --check imports anything)."""
-    p = argparse.ArgumentParser(prog=PROG, description="Exercise 1: an LSTM from scratch in NumPy, trained as a "
-                           "character-level language model.", epilog="Prints a gradient check, the hello check, "
-                           "progress lines with samples and a summary; saves ex1_loss_curve.png under --outdir.")
-    p.error = lambda message: p.exit(2, f"{PROG}: error: {message}\n")     # one line, no usage block
-    for flag, kind, default, text in (
-            ("--seed", int, SEED, "an integer >= 0 for the weights and samples"), ("--iterations", int, None,
-             f"training iterations (default {ITERATIONS}; --quick: {QUICK_ITERATIONS})"), ("--text", str, None,
-             f"FILE: train on your own UTF-8 text of {MIN_TEXT_CHARS}+ characters, e.g. the course's data/input.txt "
-             "(its last 10%% held out, 20,000 characters of it scored); default: a built-in English text"), ("--hidden-size", int, HIDDEN_SIZE,
-             "hidden units"), ("--seq-length", int, SEQ_LENGTH, "window length T"), ("--batch-size", int, BATCH_SIZE,
-             "text streams"), ("--learning-rate", float, LEARNING_RATE, "Adagrad step"), ("--temperature", float,
-             TEMPERATURE, "for samples"), ("--outdir", str, OUTDIR, "where the figure is saved"), ("--check", str, None,
-             "FILE: grade the LSTMFromScratch of your exercise file, TODO by TODO (it is imported from its folder)")):
-        p.add_argument(flag, type=kind, default=default, metavar="FILE" if "FILE" in text else None,
-                       help=text.replace("FILE: ", "") + (" (default %(default)s)" if default is not None else ""))
+    """The flags, each checked before any work (ValueError naming it; --seed before --check
+    imports anything)."""
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Exercise 1: an LSTM from scratch in NumPy, trained as a character-level "
+                    "language model.",
+        epilog="Prints a gradient check, the hello check, progress lines with samples and a "
+               "summary; saves ex1_loss_curve.png under --outdir.")
+    # an error is one line, without the usage block
+    p.error = lambda message: p.exit(2, f"{PROG}: error: {message}\n")
+    p.add_argument("--seed", type=int, default=SEED,
+                   help="an integer >= 0 for the weights and samples (default %(default)s)")
+    p.add_argument("--iterations", type=int,
+                   help=f"training iterations (default {ITERATIONS}; --quick: {QUICK_ITERATIONS})")
+    p.add_argument("--text", metavar="FILE",
+                   help=f"train on your own UTF-8 text of {MIN_TEXT_CHARS}+ characters, e.g. the "
+                        "course's data/input.txt (its last 10%% held out, 20,000 characters of it "
+                        "scored); default: a built-in English text")
+    p.add_argument("--hidden-size", type=int, default=HIDDEN_SIZE,
+                   help="hidden units (default %(default)s)")
+    p.add_argument("--seq-length", type=int, default=SEQ_LENGTH,
+                   help="window length T (default %(default)s)")
+    p.add_argument("--batch-size", type=int, default=BATCH_SIZE,
+                   help="text streams (default %(default)s)")
+    p.add_argument("--learning-rate", type=float, default=LEARNING_RATE,
+                   help="Adagrad step (default %(default)s)")
+    p.add_argument("--temperature", type=float, default=TEMPERATURE,
+                   help="for samples (default %(default)s)")
+    p.add_argument("--outdir", default=OUTDIR,
+                   help="where the figure is saved (default %(default)s)")
+    p.add_argument("--check", metavar="FILE",
+                   help="grade the LSTMFromScratch of your exercise file, TODO by TODO (it is "
+                        "imported from its folder)")
     p.add_argument("--quick", action="store_true", help="a short run")
     p.add_argument("--show", action="store_true", help="also open the figure in a window")
     args = p.parse_args(argv)
@@ -560,13 +617,16 @@ def parse_args(argv=None):
     args.hidden_size = check_int("--hidden-size", args.hidden_size, high=MAX_SIZE)
     args.batch_size = check_int("--batch-size", args.batch_size, high=MAX_SIZE)
     max_chars = len(text) - int(len(text) * HELDOUT_FRACTION) - 1
-    args.seq_length = check_int("--seq-length", args.seq_length, high=max(1, max_chars // args.batch_size))
-    iterations = args.iterations if args.iterations is not None else QUICK_ITERATIONS if args.quick else ITERATIONS
+    args.seq_length = check_int("--seq-length", args.seq_length,
+                                high=max(1, max_chars // args.batch_size))
+    iterations = (args.iterations if args.iterations is not None
+                  else QUICK_ITERATIONS if args.quick else ITERATIONS)
     args.iterations = check_int("--iterations", iterations, high=10 ** 6)
     args.learning_rate = check_float("--learning-rate", args.learning_rate)
     args.temperature = check_float("--temperature", args.temperature)
     args.figure = os.path.join(prepare_outdir(args.outdir), "ex1_loss_curve.png")
     return args
+
 # ---- --check: the learner's file, imported as they run it, and the checklist --------------------
 # (The same code in every script of the pack; tests/test_pack_consistency.py keeps them equal.)
 class CheckSetupError(Exception):
@@ -750,106 +810,166 @@ class Checklist:
         except BrokenPipeError:                           # the reader has gone: print no more
             sys.stdout = open(os.devnull, "w")
         return 1 if failed or compared == 0 else 0
-# ---- --check for Exercise 1: the learner's LSTMFromScratch beside this one, value by value -----------------
-CHECK_TITLE = "beside this solution's LSTM (D=5, H=4, V=6, same parameters and inputs): 1 step, 6 steps, 2 updates"
-STUB_ERRORS = [(r"name 'targets' is not defined", "the exercise file's backward(self) reads `targets`, which it is "
-                "never given: keep them in forward (self.targets = targets) and read self.targets in backward"),
-               (r"has no attribute '(forward|backward|update_weights)'", "define the methods as the exercise file names "
-                "them: forward(self, inputs, targets, h_prev, C_prev), backward(self), update_weights(self, learning_rate)")]
-FORWARD = [("x", "6", "inputs_cache", "x_t = one-hot of inputs[t]; concat = np.concatenate([h_prev, x_t]), h first"),
-           ("f", "7", "f_gates", "f_t = sigmoid(Wf @ concat + bf)"), ("i", "8", "i_gates", "i_t = sigmoid(Wi @ concat + bi)"),
-           ("g", "9", "C_tilde_cache", "C_tilde = tanh(Wc @ concat + bc)"), ("C", "10", "C_states", "C_t = f_t * C_prev + "
-            "i_t * C_tilde"), ("o", "11", "o_gates", "o_t = sigmoid(Wo @ concat + bo)"), ("h", "12", "h_states",
-           "h_t = o_t * tanh(C_t)"), ("y", "13-14", "y_probs", "y_t = softmax(Wy @ h_t + by)")]  # key, TODO, name, hint
-BACKWARD = [("16-17", "dWy", "dy = y_t - onehot(target_t); dWy += np.outer(dy, h_t)"), ("16-17", "dby", "dby += dy")] + [
-    row for todo, k, d, prime in (("19", "o", "do = dh * tanh(C_t) (the exercise file's comment has it reversed)",
-                                   "o_t * (1 - o_t)"), ("21", "c", "dC_tilde = dC * i_t", "(1 - C_tilde**2)"),
-                                  ("22", "i", "di = dC * C_tilde", "i_t * (1 - i_t)"), ("23", "f", "df = dC * C_prev", "f_t * (1 - f_t)"))
-    for row in ((f"{todo}, 25", "dW" + k, f"{d}; dW{k} += np.outer({d.split()[0]} * {prime}, concat)"),
-                (todo, "db" + k, f"db{k} += {d.split()[0]} * {prime}: a bias takes the gradient after its nonlinearity, "
-                 "as its weights do (the exercise file's pre-written bias lines add do, dC_tilde, di, df)"))] + [
-    ("24", "dC_next", "dC_next = dC * f_t, returned second"), ("26", "dh_next", "dh_next = (Wf.T @ dzf + Wi.T @ dzi + "
-     "Wc.T @ dzc + Wo.T @ dzo)[:H], each dz after its nonlinearity; backward returns (dh_next, dC_next)")]
-SLIPS = [("18", "dh", "dh = Wy.T @ dy misses + dh_next, the gradient coming back from step t+1"),  # seen over steps
+
+# ---- --check for Exercise 1: the learner's LSTMFromScratch beside this one, value by value ---
+CHECK_TITLE = ("beside this solution's LSTM (D=5, H=4, V=6, same parameters and inputs): "
+               "1 step, 6 steps, 2 updates")
+STUB_ERRORS = [
+    (r"name 'targets' is not defined",
+     "the exercise file's backward(self) reads `targets`, which it is never given: keep them in "
+     "forward (self.targets = targets) and read self.targets in backward"),
+    (r"has no attribute '(forward|backward|update_weights)'",
+     "define the methods as the exercise file names them: forward(self, inputs, targets, h_prev, "
+     "C_prev), backward(self), update_weights(self, learning_rate)"),
+]
+FORWARD = [  # rows (key, TODO, name, hint)
+    ("x", "6", "inputs_cache",
+     "x_t = one-hot of inputs[t]; concat = np.concatenate([h_prev, x_t]), h first"),
+    ("f", "7", "f_gates", "f_t = sigmoid(Wf @ concat + bf)"),
+    ("i", "8", "i_gates", "i_t = sigmoid(Wi @ concat + bi)"),
+    ("g", "9", "C_tilde_cache", "C_tilde = tanh(Wc @ concat + bc)"),
+    ("C", "10", "C_states", "C_t = f_t * C_prev + i_t * C_tilde"),
+    ("o", "11", "o_gates", "o_t = sigmoid(Wo @ concat + bo)"),
+    ("h", "12", "h_states", "h_t = o_t * tanh(C_t)"),
+    ("y", "13-14", "y_probs", "y_t = softmax(Wy @ h_t + by)"),
+]
+BACKWARD = [  # rows (TODO, gradient, hint)
+    ("16-17", "dWy", "dy = y_t - onehot(target_t); dWy += np.outer(dy, h_t)"),
+    ("16-17", "dby", "dby += dy"),
+] + [
+    row
+    for todo, k, d, prime in (
+        ("19", "o", "do = dh * tanh(C_t) (the exercise file's comment has it reversed)",
+         "o_t * (1 - o_t)"),
+        ("21", "c", "dC_tilde = dC * i_t", "(1 - C_tilde**2)"),
+        ("22", "i", "di = dC * C_tilde", "i_t * (1 - i_t)"),
+        ("23", "f", "df = dC * C_prev", "f_t * (1 - f_t)"))
+    for row in (
+        (f"{todo}, 25", "dW" + k, f"{d}; dW{k} += np.outer({d.split()[0]} * {prime}, concat)"),
+        (todo, "db" + k,
+         f"db{k} += {d.split()[0]} * {prime}: a bias takes the gradient after its nonlinearity, "
+         "as its weights do (the exercise file's pre-written bias lines add do, dC_tilde, di, df)"))
+] + [
+    ("24", "dC_next", "dC_next = dC * f_t, returned second"),
+    ("26", "dh_next", "dh_next = (Wf.T @ dzf + Wi.T @ dzi + Wc.T @ dzc + Wo.T @ dzo)[:H], each dz "
+     "after its nonlinearity; backward returns (dh_next, dC_next)"),
+]
+SLIPS = [  # seen over steps: rows (TODO, slip, hint)
+    ("18", "dh", "dh = Wy.T @ dy misses + dh_next, the gradient coming back from step t+1"),
     ("20", "dC", "dC misses + dC_next, the cell gradient coming back from step t+1"),
-    ("23", "C_prev", "df reads the cell state one step off: C_prev for step t is C_states[t], not [t-1]"),
-    ("24", "dC_next", "dC_next accumulates (+=) over the steps; dC_next = dC * f_t replaces it")]
+    ("23", "C_prev",
+     "df reads the cell state one step off: C_prev for step t is C_states[t], not [t-1]"),
+    ("24", "dC_next", "dC_next accumulates (+=) over the steps; dC_next = dC * f_t replaces it"),
+]
+
 def _steps(value):
-    """`value` as (steps, n) floats: an array, a list of vectors, a dict keyed by step (hs[-1] first); or None."""
+    """`value` as (steps, n) floats: an array, a list of vectors, a dict keyed by step (hs[-1]
+    first); or None."""
     with contextlib.suppress(Exception):
         if isinstance(value, dict):
-            value = [value[k] for k in sorted(value)] if value and all(isinstance(k, int) for k in value) else None
+            value = ([value[k] for k in sorted(value)]
+                     if value and all(isinstance(k, int) for k in value) else None)
         arr = np.asarray(value, dtype=np.float64)
         return arr.reshape(len(arr), -1) if arr.ndim and arr.size else None
+
 def _pool(model, returned):
-    """{label: value}: attributes, returns, one level into dicts and tuples, per-step tuples or dicts stacked."""
-    pool = dict(getattr(model, "__dict__", {}), **{f"returned[{k}]": v for k, v in enumerate(returned)})
-    pool.update((s, getattr(model, s)) for c in type(model).__mro__ for s in getattr(c, "__slots__", ()) if hasattr(model, s))
+    """{label: value}: attributes, returns, one level into dicts and tuples, per-step tuples or
+    dicts stacked."""
+    pool = dict(getattr(model, "__dict__", {}),
+                **{f"returned[{k}]": v for k, v in enumerate(returned)})
+    pool.update((s, getattr(model, s)) for c in type(model).__mro__
+                for s in getattr(c, "__slots__", ()) if hasattr(model, s))
     for label, value in list(pool.items()):
         if isinstance(value, dict):
             pool.update((f"{label}[{k!r}]", v) for k, v in value.items() if not isinstance(k, int))
-        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, (list, tuple, dict)) for v in value):
+        elif isinstance(value, (list, tuple)) and value and \
+                all(isinstance(v, (list, tuple, dict)) for v in value):
             with contextlib.suppress(Exception):
                 keys = value[0].keys() if isinstance(value[0], dict) else range(len(value[0]))
                 pool.update((f"{label}[t][{k!r}]", [v[k] for v in value]) for k in keys)
-            pool.update((f"{label}[{k}]", v) for k, v in enumerate(value) if isinstance(value, tuple))
+            pool.update((f"{label}[{k}]", v) for k, v in enumerate(value)
+                        if isinstance(value, tuple))
     return pool
+
 def _same(theirs, ours):
-    return theirs is not None and theirs.shape == ours.shape and bool(np.allclose(theirs, ours, rtol=1e-6, atol=1e-9))
+    return theirs is not None and theirs.shape == ours.shape and \
+        bool(np.allclose(theirs, ours, rtol=1e-6, atol=1e-9))
+
 def _diff(theirs, ours):
     return "not found" if theirs is None else f"max diff {np.abs(theirs - ours).max():.1e}" \
         if theirs.shape == ours.shape else f"shape {theirs.shape}, not {ours.shape}"
+
 def _find(pool, name, refs):
-    """(label, array, matched): their value equal to one of `refs`, `name` first; else `name` to show it differs."""
-    arrays = sorted(((label, _steps(v)) for label, v in pool.items()), key=lambda item: item[0] != name)
-    found = next(((label, a, True) for label, a in arrays if any(_same(a, ref) for ref in refs)), None)
-    return found or next(((label, a, False) for label, a in arrays if label == name and a is not None), (None,) * 3)
+    """(label, array, matched): their value equal to one of `refs`, `name` first; else `name` to
+    show it differs."""
+    arrays = sorted(((label, _steps(v)) for label, v in pool.items()),
+                    key=lambda item: item[0] != name)
+    found = next(((label, a, True) for label, a in arrays
+                  if any(_same(a, ref) for ref in refs)), None)
+    return found or next(((label, a, False) for label, a in arrays
+                          if label == name and a is not None), (None,) * 3)
+
 def _grad(pool, name, ours):
-    """(label, gradient like ours): attribute dWf, a dict's 'dWf', or 'Wf' of a gradient dict or return; (None,) * 2"""
+    """(label, gradient like ours): attribute dWf, a dict's 'dWf', or 'Wf' of a gradient dict or
+    return; (None,) * 2"""
     found = []
     for label, v in pool.items():
         if label == name or label.endswith((f"[{name!r}]", f"[{name[1:]!r}]")) and \
                 (name[1:] not in label or "grad" in label.lower() or label.startswith("returned")):
             with contextlib.suppress(Exception):
                 found.append((label, np.asarray(v, dtype=np.float64).reshape(ours.shape)))
-    return next((item for item in found if _same(item[1], ours)), found[0] if found else (None, None))
+    return next((item for item in found if _same(item[1], ours)),
+                found[0] if found else (None, None))
+
 def _run(cl, model, ins, tgs, h0, C0):
-    """forward, backward with (H,) states or, if they raise, (H, 1): (loss, pool, [dh_next, dC_next] or None)."""
+    """forward, backward with (H,) states or, if they raise, (H, 1): (loss, pool,
+    [dh_next, dC_next] or None)."""
     errors = []
     for shape in (h0.shape, h0.shape + (1,)):
-        out, ok = cl.call("6-27", f"forward, backward on {len(ins)} step(s)", lambda: (model.forward(
-            list(ins), list(tgs), h0.reshape(shape), C0.reshape(shape)), model.backward()))
-        if ok or re.search("TimeoutError|SystemExit|KeyboardInterrupt", cl.rows[-1][3]):    # no second try
-            break
+        out, ok = cl.call("6-27", f"forward, backward on {len(ins)} step(s)", lambda: (
+            model.forward(list(ins), list(tgs), h0.reshape(shape), C0.reshape(shape)),
+            model.backward()))
+        if ok or re.search("TimeoutError|SystemExit|KeyboardInterrupt", cl.rows[-1][3]):
+            break                                                      # no second try
         errors.append(cl.rows.pop())
     else:
         return cl.rows.append(errors[0])
     if not ok:
         return None
     fwd = tuple(out[0]) if isinstance(out[0], (tuple, list)) else (out[0],)
-    back = tuple(out[1]) if isinstance(out[1], (tuple, list)) else () if out[1] is None else (out[1],)
-    states = [np.asarray(v, float).reshape(-1) for v in back[:2] if isinstance(v, (np.ndarray, list)) and np.size(v) == h0.size]
+    back = (tuple(out[1]) if isinstance(out[1], (tuple, list)) else () if out[1] is None
+            else (out[1],))
+    states = [np.asarray(v, float).reshape(-1) for v in back[:2]
+              if isinstance(v, (np.ndarray, list)) and np.size(v) == h0.size]
     with contextlib.suppress(Exception):
-        return float(np.asarray(fwd[0]).reshape(())), _pool(model, fwd[1:] + back), states if len(states) == 2 else None
+        return (float(np.asarray(fwd[0]).reshape(())), _pool(model, fwd[1:] + back),
+                states if len(states) == 2 else None)
     cl.add("15", "forward's return", False, f"{fwd[0]!r:.60}", "return the loss, a number")
+
 def _reference(m, ins, tgs, h0, C0):
-    """Our values for one run: each forward cache as (steps, n) with what may stand for it, loss, gradients."""
+    """Our values for one run: each forward cache as (steps, n) with what may stand for it, loss,
+    gradients."""
     ref = {"loss": m.forward(ins, tgs, h0, C0), **dict(zip(("dh_next", "dC_next"), m.backward()))}
     ref.update({key: [_steps(getattr(m, name))] for key, _, name, _ in FORWARD},
                **{"d" + n: getattr(m, "d" + n).copy() for n in m.PARAM_NAMES})
-    ref["x"].append(np.asarray(ins, dtype=np.float64)[:, None])      # a cache of the ids serves as well
-    return {**ref, "h": ref["h"] + [ref["h"][0][1:]], "C": ref["C"] + [ref["C"][0][1:]]}   # states, no given one
+    ref["x"].append(np.asarray(ins, dtype=np.float64)[:, None])   # a cache of the ids serves too
+    # the states also without the given first one
+    return {**ref, "h": ref["h"] + [ref["h"][0][1:]], "C": ref["C"] + [ref["C"][0][1:]]}
+
 def _bptt(m, slip):
     """Our BPTT over m's last forward (one sequence) with one of SLIPS: the gradients, clipped."""
     g, dh_next, dC_next = {"d" + n: np.zeros_like(getattr(m, n)) for n in m.PARAM_NAMES}, 0, 0
     for t in reversed(range(len(m.targets))):
-        f, i, c, o, C = m.f_gates[t], m.i_gates[t], m.C_tilde_cache[t], m.o_gates[t], m.C_states[t + 1]
+        f, i, c, o, C = (m.f_gates[t], m.i_gates[t], m.C_tilde_cache[t], m.o_gates[t],
+                         m.C_states[t + 1])
         dy = m.y_probs[t] - np.eye(m.output_size)[m.targets[t]]
         g["dWy"], g["dby"] = g["dWy"] + np.outer(dy, m.h_states[t + 1]), g["dby"] + dy
         dh = m.Wy.T @ dy + (0 if slip == "dh" else dh_next)
         dC = dh * o * (1 - np.tanh(C) ** 2) + (0 if slip == "dC" else dC_next)
         C_prev = m.C_states[max(t - 1, 0) if slip == "C_prev" else t]
-        dz = {"o": dh * np.tanh(C) * o * (1 - o), "c": dC * i * (1 - c ** 2), "i": dC * c * i * (1 - i),
+        dz = {"o": dh * np.tanh(C) * o * (1 - o),
+              "c": dC * i * (1 - c ** 2),
+              "i": dC * c * i * (1 - i),
               "f": dC * C_prev * f * (1 - f)}
         for k, dzk in dz.items():
             g["dW" + k] += np.outer(dzk, np.concatenate([m.h_states[t], m.inputs_cache[t]]))
@@ -857,8 +977,10 @@ def _bptt(m, slip):
         dC_next = dC * f + (dC_next if slip == "dC_next" else 0)
         dh_next = sum(getattr(m, "W" + k).T @ dzk for k, dzk in dz.items())[:m.hidden_size]
     return {**{n: np.clip(v, -5, 5) for n, v in g.items()}, "dh_next": dh_next, "dC_next": dC_next}
+
 def _parameters(cl, theirs, ours):
-    """Rows for the shapes the exercise fixes and the first biases; then ours into their arrays, in place."""
+    """Rows for the shapes the exercise fixes and the first biases; then ours into their arrays,
+    in place."""
     wrong, start, values = [], [], {n: getattr(theirs, n, None) for n in ours.PARAM_NAMES}
     for k, (name, value) in enumerate(values.items()):
         shapes = (getattr(ours, name).shape, getattr(ours, name).shape + (1,) * (name[0] == "b"))
@@ -866,17 +988,23 @@ def _parameters(cl, theirs, ours):
             wrong.append((str(k // 2 + 1), f"{name} {getattr(value, 'shape', 'missing')}"))
         elif name[0] == "b" and not np.all(value == (name == "bf")):
             start.append((str(k // 2 + 1), f"{name} starts at {value.flat[0]:g}"))
-    for rows, what, hint in ((wrong, "parameter shapes", "the exercise fixes Wf, Wi, Wc, Wo as (H, H+D) = (4, 9), "
-                              "for concat = [h_prev, x_t], and Wy as (V, H) = (6, 4); biases (H,) or (H, 1)"),
-                             (start, "starting biases", "bf = np.ones(H): the forget gate starts open; the others 0")):
-        cl.add(", ".join(sorted({t for t, _ in rows})) or "1-5", what, not rows, ", ".join(w for _, w in rows), hint)
-    for name, value in values.items() if not wrong else ():          # in place: other names for it see ours too
+    for rows, what, hint in (
+            (wrong, "parameter shapes",
+             "the exercise fixes Wf, Wi, Wc, Wo as (H, H+D) = (4, 9), for concat = [h_prev, x_t], "
+             "and Wy as (V, H) = (6, 4); biases (H,) or (H, 1)"),
+            (start, "starting biases",
+             "bf = np.ones(H): the forget gate starts open; the others 0")):
+        cl.add(", ".join(sorted({t for t, _ in rows})) or "1-5", what, not rows,
+               ", ".join(w for _, w in rows), hint)
+    for name, value in values.items() if not wrong else ():   # in place: its other names see ours
         if not np.issubdtype(value.dtype, np.floating):
             setattr(theirs, name, value.astype(np.float64))
         getattr(theirs, name)[...] = getattr(ours, name).reshape(value.shape)
     return not wrong
+
 def _one_step(cl, ours, theirs, case):
-    """One step's rows, in the order the stub computes the values; returns where each forward value was found."""
+    """One step's rows, in the order the stub computes the values; returns where each forward
+    value was found."""
     ref, run = _reference(ours, *case), _run(cl, theirs, *case)
     if run is None:
         return None
@@ -884,76 +1012,100 @@ def _one_step(cl, ours, theirs, case):
     for key, todo, name, hint in FORWARD:
         label, arr, ok = _find(pool, name, ref[key])
         labels[key] = label if ok else None
-        rows.append([todo, label or name, ok if arr is not None else None, "matches" if ok else
-                     _diff(arr, ref[key][0]) if arr is not None else "not found among your arrays", hint])
-    rows.append(["15", "loss", abs(loss - ref["loss"]) <= 1e-6 * abs(ref["loss"]), f"{loss:.6g} (ours "
-                 f"{ref['loss']:.6g})", "loss += -np.log(y_t[target_t]), summed over the steps"])
+        rows.append([todo, label or name, ok if arr is not None else None,
+                     "matches" if ok else _diff(arr, ref[key][0]) if arr is not None
+                     else "not found among your arrays", hint])
+    rows.append(["15", "loss", abs(loss - ref["loss"]) <= 1e-6 * abs(ref["loss"]),
+                 f"{loss:.6g} (ours {ref['loss']:.6g})",
+                 "loss += -np.log(y_t[target_t]), summed over the steps"])
     if not any(row[2] for row in rows[1:6] if row[0] != "10") and rows[0][2] is not False:
         rows.insert(1, ["6", "concat", False, "no gate matches", FORWARD[0][3]])
-    for row in rows if any(row[2] is False for row in rows) else ():  # a value not found is a suspect
-        row[2:4] = (False, "not found among your arrays, and a value after it differs") if row[2] is None else row[2:4]
+    # once a value differs, a value not found before it is a suspect
+    for row in rows if any(row[2] is False for row in rows) else ():
+        row[2:4] = ((False, "not found among your arrays, and a value after it differs")
+                    if row[2] is None else row[2:4])
     for todo, name, hint in BACKWARD:
-        label, arr = (name, states and states[name == "dC_next"]) if "_" in name else _grad(pool, name, ref[name])
+        label, arr = ((name, states and states[name == "dC_next"]) if "_" in name
+                      else _grad(pool, name, ref[name]))
         arr = arr if arr is None or arr.size != ref[name].size else arr.reshape(ref[name].shape)
-        rows.append([todo, name if label in (None, name) else f"{name} as {label}", _same(arr, ref[name]),
+        rows.append([todo, name if label in (None, name) else f"{name} as {label}",
+                     _same(arr, ref[name]),
                      "matches" if _same(arr, ref[name]) else _diff(arr, ref[name]), hint])
     if states is None:
         rows[-1][3] = rows[-2][3] = "backward returned no (dh_next, dC_next)"
-    ok = {row[1].split()[0]: row[2] for row in rows}                   # dh and dC show in the gates they feed
-    for at, todo, keep, lost, hint in ((-10, "18", "dWy", "dWo", "dh = Wy.T @ dy + dh_next"), (-8, "20", "dWo", "dWc",
-                                        "dC = dh * o_t * (1 - tanh(C_t)**2) + dC_next")):
+    ok = {row[1].split()[0]: row[2] for row in rows}        # dh and dC show in the gates they feed
+    for at, todo, keep, lost, hint in (
+            (-10, "18", "dWy", "dWo", "dh = Wy.T @ dy + dh_next"),
+            (-8, "20", "dWo", "dWc", "dC = dh * o_t * (1 - tanh(C_t)**2) + dC_next")):
         if ok["loss"] and ok[keep] and not any(ok[n] for n in (lost, "dWc", "dWi", "dWf")):
-            rows.insert(at, [todo, todo == "18" and "dh" or "dC", False, f"{keep} matches, every gradient after it differs",
-                             hint])
+            rows.insert(at, [todo, todo == "18" and "dh" or "dC", False,
+                             f"{keep} matches, every gradient after it differs", hint])
             break
     return [cl.add(*row) for row in rows] and labels
+
 def _six_steps(cl, ours, theirs, case, labels):
-    """Six steps: the first value that differs, in the order forward and then backward compute them."""
+    """Six steps: the first value that differs, in the order forward and then backward compute
+    them."""
     T, ref, run = len(case[0]), _reference(ours, *case), _run(cl, theirs, *case)
     if run is None:
         return
     loss, pool, states = run
     for t, (key, todo, name, hint) in ((t, item) for t in range(T) for item in FORWARD[1:]):
         arr = _steps(pool.get(labels[key]))
-        if arr is None or arr.shape[0] not in (T, T + 1) or _same(arr[t - T:][:1], ref[key][0][t - T:][:1]):
-            continue                                                   # [t - T]: step t, counted from the end
+        if arr is None or arr.shape[0] not in (T, T + 1) or \
+                _same(arr[t - T:][:1], ref[key][0][t - T:][:1]):
+            continue                                     # [t - T]: step t, counted from the end
         state, x = "C" if key == "C" else "h", np.eye(ours.input_size)[case[0][t]]
-        made = [s for s in range(T + 1) if s != t and key in "figoC" and _same(arr[t - T], ours.f_gates[t] *   # read
-                ours.C_states[s] + ours.i_gates[t] * ours.C_tilde_cache[t] if key == "C" else      # from step s?
-                dict(zip("figo", ours.gates(np.concatenate([ours.h_states[s], x]))))[key])]
+        # the steps s whose state, read in place of step t's, makes their value at step t
+        made = [s for s in range(T + 1) if s != t and key in "figoC" and _same(
+                    arr[t - T],
+                    ours.f_gates[t] * ours.C_states[s] + ours.i_gates[t] * ours.C_tilde_cache[t]
+                    if key == "C" else
+                    dict(zip("figo", ours.gates(np.concatenate([ours.h_states[s], x]))))[key])]
         what = f"{labels[key]}[{t + len(arr) - T}] differs at step t={t}"
-        return cl.add(("10" if state == "C" else "6, 12") if made else todo, f"{name} over {T} steps", False,
-                      f"{what}: it is the value made from {state}_states[{made[0]}], not [{t}]" if made else
-                      f"{what}; every value before it matches", f"step t reads {state}_states[t]: set {state}_prev "
-                      f"= {state}_t after each step" if made else hint)
+        return cl.add(("10" if state == "C" else "6, 12") if made else todo,
+                      f"{name} over {T} steps", False,
+                      f"{what}: it is the value made from {state}_states[{made[0]}], not [{t}]"
+                      if made else f"{what}; every value before it matches",
+                      (f"step t reads {state}_states[t]: set {state}_prev = {state}_t "
+                       "after each step") if made else hint)
     if abs(loss - ref["loss"]) > 1e-6 * abs(ref["loss"]):
-        note = f": divided by the number of steps ({T})?" if abs(loss * T / ref["loss"] - 1) < 1e-6 else ""
-        return cl.add("15", f"loss over {T} steps", False, f"{loss:.6g} is {loss / ref['loss']:.4g} of ours{note}",
+        note = (f": divided by the number of steps ({T})?"
+                if abs(loss * T / ref["loss"] - 1) < 1e-6 else "")
+        return cl.add("15", f"loss over {T} steps", False,
+                      f"{loss:.6g} is {loss / ref['loss']:.4g} of ours{note}",
                       "loss = the sum over the steps of -ln y_t[target_t]")
     cl.add("6-15", f"forward over {T} steps", True, "every value found and the loss match")
-    theirs_g = dict(zip(("dh_next", "dC_next"), states or (None, None)), **{n: _grad(pool, n, ref[n])[1] for _, n, _
-                                                                            in BACKWARD[:-2]})
+    theirs_g = dict(zip(("dh_next", "dC_next"), states or (None, None)),
+                    **{n: _grad(pool, n, ref[n])[1] for _, n, _ in BACKWARD[:-2]})
     differ = [n for _, n, _ in BACKWARD if not _same(theirs_g[n], ref[n])]
     if not differ:
         return cl.add("16-26", f"backward over {T} steps", True, "every gradient matches")
     for todo, slip, hint in SLIPS:
         if all(_same(theirs_g[n], v) for n, v in _bptt(ours, slip).items()):
-            return cl.add(todo, f"backward over {T} steps", False, f"{', '.join(differ)} differ, as ours do when:", hint)
+            return cl.add(todo, f"backward over {T} steps", False,
+                          f"{', '.join(differ)} differ, as ours do when:", hint)
     todo, name, hint = next(item for item in BACKWARD if item[1] == differ[0])
-    seen = any(row[2] is False and row[1].split()[0] == name for row in cl.rows)       # at one step already?
-    cl.add(todo, f"backward over {T} steps", False, f"{name} differs first ({', '.join(differ)})" + ", as at one step" * seen
-           + "; one step matched: look at what passes between steps" * (not seen), hint + "; dh = ... + dh_next (TODO 18), "
-           "dC = ... + dC_next (TODO 20)" * (not seen))
+    seen = any(row[2] is False and row[1].split()[0] == name for row in cl.rows)  # at one step?
+    cl.add(todo, f"backward over {T} steps", False,
+           f"{name} differs first ({', '.join(differ)})" + ", as at one step" * seen
+           + "; one step matched: look at what passes between steps" * (not seen),
+           hint + "; dh = ... + dh_next (TODO 18), dC = ... + dC_next (TODO 20)" * (not seen))
+
 def _clipping(cl, theirs, ours):
     """Thirty steps of one repeated id: our dby[1] is about -25 before clipping to [-5, 5]."""
-    run = _run(cl, theirs, [0] * 30, [1] * 30, np.zeros(ours.hidden_size), np.zeros(ours.hidden_size))
-    found = [(np.abs(g).max(), n) for n in ours.PARAM_NAMES if run and (g := _grad(run[1], "d" + n, getattr(ours, n))[1])
-             is not None]
+    run = _run(cl, theirs, [0] * 30, [1] * 30, np.zeros(ours.hidden_size),
+               np.zeros(ours.hidden_size))
+    found = [(np.abs(g).max(), n) for n in ours.PARAM_NAMES
+             if run and (g := _grad(run[1], "d" + n, getattr(ours, n))[1]) is not None]
     if found:
-        cl.add("27", "gradients over 30 steps, clipped", abs(max(found)[0] - 5) < 1e-9, "largest |d{1}| = {0:.3g}"
-               .format(*max(found)), "np.clip(grad, -5, 5, out=grad) for each of the ten gradients")
+        cl.add("27", "gradients over 30 steps, clipped", abs(max(found)[0] - 5) < 1e-9,
+               "largest |d{1}| = {0:.3g}".format(*max(found)),
+               "np.clip(grad, -5, 5, out=grad) for each of the ten gradients")
+
 def _update(cl, theirs, ours, case):
-    """Two update_weights(0.1) after different backward passes, on their own gradients: SGD or Adagrad?"""
+    """Two update_weights(0.1) after different backward passes, on their own gradients: SGD or
+    Adagrad?"""
     names, steps = ours.PARAM_NAMES, []
     for part in (slice(0, 3), slice(3, 6)):
         run = _run(cl, theirs, case[0][part], case[1][part], case[2], case[3])
@@ -962,45 +1114,63 @@ def _update(cl, theirs, ours, case):
         if not run or any(g is None for g in grads.values()) or \
                 not cl.call("28", "update_weights(0.1)", lambda: theirs.update_weights(0.1))[1]:
             return
-        steps.append((grads, {n: np.asarray(getattr(theirs, n), float).reshape(before[n].shape) - before[n]
-                              for n in names}))
-    rules = {"plain SGD, as the exercise file says": lambda g, m: 0.1 * g, "Adagrad, epsilon inside the root": lambda g,
-             m: 0.1 * g / np.sqrt(m + 1e-8), "Adagrad, epsilon outside the root": lambda g, m: 0.1 * g / (np.sqrt(m) + 1e-8)}
-    memory = [{n: sum(g[n] ** 2 for g, _ in steps[:k + 1]) for n in names} for k in range(2)]   # Adagrad's
-    fits = {rule: [all(np.allclose(-moved[n], step(grads[n], m[n]), rtol=1e-5, atol=1e-12) for n in names)
-                   for (grads, moved), m in zip(steps, memory)] for rule, step in rules.items()}
+        steps.append((grads, {n: np.asarray(getattr(theirs, n), float).reshape(before[n].shape)
+                              - before[n] for n in names}))
+    rules = {"plain SGD, as the exercise file says": lambda g, m: 0.1 * g,
+             "Adagrad, epsilon inside the root": lambda g, m: 0.1 * g / np.sqrt(m + 1e-8),
+             "Adagrad, epsilon outside the root": lambda g, m: 0.1 * g / (np.sqrt(m) + 1e-8)}
+    memory = [{n: sum(g[n] ** 2 for g, _ in steps[:k + 1]) for n in names}   # Adagrad's
+              for k in range(2)]
+    fits = {rule: [all(np.allclose(-moved[n], step(grads[n], m[n]), rtol=1e-5, atol=1e-12)
+                       for n in names)
+                   for (grads, moved), m in zip(steps, memory)]
+            for rule, step in rules.items()}
     found = [rule for rule, ok in fits.items() if all(ok)]
     (grads, moved), still = steps[0], [n for n in names if not steps[0][1][n].any()]
-    what = (found[0] if found else "no parameter changed" if len(still) == len(names) else
-            f"{', '.join(still)} did not change" if still else "the parameters moved along +gradient: a wrong sign"
-            if sum(float((moved[n] * grads[n]).sum()) for n in names) > 0 else "step 1 is Adagrad's, step 2 is not: "
-            "memory not accumulated (memory += d**2)?" if any(ok[0] for ok in list(fits.values())[1:]) else
-            f"step 1 moved Wf[0, 0] by {moved['Wf'].flat[0]:.3g}, with dWf[0, 0] = {grads['Wf'].flat[0]:.3g}")
-    cl.add("28", "update_weights, two steps", bool(found), what if found else f"neither SGD nor Adagrad: {what}",
-           "SGD: param -= lr * d; or Adagrad: memory += d**2; param -= lr * d / np.sqrt(memory + 1e-8)")
+    what = (found[0] if found else
+            "no parameter changed" if len(still) == len(names) else
+            f"{', '.join(still)} did not change" if still else
+            "the parameters moved along +gradient: a wrong sign"
+            if sum(float((moved[n] * grads[n]).sum()) for n in names) > 0 else
+            "step 1 is Adagrad's, step 2 is not: memory not accumulated (memory += d**2)?"
+            if any(ok[0] for ok in list(fits.values())[1:]) else
+            f"step 1 moved Wf[0, 0] by {moved['Wf'].flat[0]:.3g}, "
+            f"with dWf[0, 0] = {grads['Wf'].flat[0]:.3g}")
+    cl.add("28", "update_weights, two steps", bool(found),
+           what if found else f"neither SGD nor Adagrad: {what}",
+           "SGD: param -= lr * d; or Adagrad: memory += d**2; "
+           "param -= lr * d / np.sqrt(memory + 1e-8)")
+
 def check_attempt(path, seed=SEED):
-    """The Checklist of the learner's LSTMFromScratch at `path`; CheckSetupError if it cannot be read or imported."""
+    """The Checklist of the learner's LSTMFromScratch at `path`; CheckSetupError if it cannot be
+    read or imported."""
     cl = Checklist(path, STUB_ERRORS)
     cls = cl.find("LSTMFromScratch") if cl.load() is not None else None
     theirs, ok = cl.call("1-5", "LSTMFromScratch(5, 4, 6)", cls, 5, 4, 6) if cls else (None, False)
-    ours, inputs, targets, h0, C0 = random_gradcheck_case(seed)       # D=5, H=4, V=6, random parameters
-    labels = ok and _parameters(cl, theirs, ours) and _one_step(cl, ours, theirs, (inputs[:1], targets[:1], h0, C0))
+    ours, inputs, targets, h0, C0 = random_gradcheck_case(seed)  # D=5, H=4, V=6, random parameters
+    labels = ok and _parameters(cl, theirs, ours) and _one_step(
+        cl, ours, theirs, (inputs[:1], targets[:1], h0, C0))
     if labels:
         _six_steps(cl, ours, theirs, (inputs, targets, h0, C0), labels)
         _clipping(cl, theirs, ours)
         _update(cl, theirs, ours, (inputs, targets, h0, C0))
     return cl
-# ---- Data: an English text written for this pack, so that samples can show real words ---------------------------
-DEFAULT_CORPUS = (
-    "The river town woke slowly in the cold morning. A baker opened the door of his shop and set the first loaves of bread on the long wooden table by the window. The smell of warm bread drifted down the street, past the old stone bridge and the small green boats that waited by the water. A girl with a red scarf walked to the school on the hill, and she stopped on the bridge to watch the river carry the last leaves of the year towards the sea.\n\nHer name was Nora, and she liked to count things. She counted the boats, the birds on the roof of the mill, and the steps that led from the bridge to the school. There were forty steps. On some days there were forty one, because she lost count when a "
-    "friend called her name. Her teacher said that counting was the start of all science, and that a good question was worth more than a quick answer. Nora kept her questions in a small blue notebook, and every evening she read them again by the light of the kitchen lamp.\n\nIn the spring the river rose and the water came up to the road. The people of the town carried sand in heavy bags and built a low wall along the bank. The baker gave bread to everyone who worked on the wall, and the children carried water and warm tea. When the rain stopped, the river went down again, and the town was quiet and tired and glad. Nora wrote in her notebook that water always finds the lowest place, and that people "
-    "find each other when the water is high.\n\nIn the summer the days were long and the light stayed late over the hills. The children swam in the slow part of the river, where the water was clear and the stones were smooth and round. Old men sat on the bench near the bridge and talked about the weather, the price of bread, and the years when the winters were colder. A cat slept on the warm wall of the mill, and nobody asked it to move. Nora walked along the bank with her notebook and wrote down the names of the plants, the colours of the stones, and the time when the first star came out at night.\n\nIn the autumn the wind turned and the leaves fell into the river again. The school on the hill "
-    "opened its doors, and the teacher asked the children to write about something they had learned. Nora wrote about the river. She wrote that it was never the same river, because the water was always new, but that the town remembered it as one river, because the town remembered the bridge, the mill, the boats and the steps. She wrote that memory is what keeps a thing the same when all of its parts have changed.\n\nThe teacher read the story to the class and asked what they thought. One boy said that the river was just water and that was all. Another girl said that the river was the sound it made at night. Nora said that the river was the way the water went, and the way the town walked beside it. "
-    "The teacher smiled and wrote a new question on the board: what does a river remember, and what does it forget? The children thought about it for a long time, and nobody gave a quick answer.\n\nIn the winter the river froze at the edges and the boats were pulled up onto the bank. The baker baked more bread than ever, because the cold made people hungry, and the smell of the shop reached all the way to the bridge. Nora counted the steps to the school once more, and there were forty. She wrote the number in her notebook, closed it, and walked up the hill in the snow, while the river went on below the ice, slow and dark and patient, carrying the year away to the sea.\n\nWhen Nora was older she went "
-    "to work at the mill with her uncle. The mill was old and loud, and the great wheel turned in the water from the first light of the day until the evening. Her uncle showed her how the water pushed the wheel, how the wheel turned the stones, and how the stones made flour for the bread. He said that a mill is a way of asking the river to work for the town, and that the river always answers, but only in its own time. Nora wrote down how fast the wheel turned in each season. It turned fast in the spring, when the water was high, and slow in the summer, when the water was low.\n\nOne day a man came from the city with a long coat and a box of papers. He said that the town should build a new bridge, "
-    "a wide bridge for trucks, and that the old stone bridge was too small and too slow for the modern world. The people of the town met in the school to talk about it. Some said that a new bridge would bring work and money. Others said that the old bridge was the heart of the town, and that a heart is not something you replace because it is small. The baker said nothing for a long time, and then he said that bread is also small and slow, and that nobody wants to live without it.\n\nNora stood up and read from her notebook. She read the number of boats that crossed under the bridge each week, the number of people who walked over it each morning, and the days when the river had risen almost to the "
-    "top of the arch. She said that the old bridge had stood through every flood in her notebook, and that the town should learn what the bridge knew before it decided to forget it. The room was quiet. Then the man from the city asked if he could read the notebook, and Nora gave it to him.\n\nHe read it that night in the small hotel by the square, and in the morning he walked to the bridge and counted the steps to the school himself. There were forty. He came back to the school and said that the town did not need a wide bridge in the middle, but a small road around the hill for the trucks, and that the old bridge should stay as it was. The people of the town were surprised, and the baker laughed "
-    "and gave him a loaf of bread for the road home.\n\nYears later, when Nora was a teacher in the school on the hill, she asked her own class the old question about the river. What does a river remember, and what does it forget? A small boy with cold hands said that the river forgets the water, because the water always leaves, but that it remembers the shape of the bank, because the bank stays. Nora wrote his answer on the board, and under it she wrote the date, and the number of steps from the bridge to the school, which was still forty.\n")
+
+# ---- Data: an English text written for this pack, so that samples can show real words ---------
+DEFAULT_CORPUS = "\n\n".join([  # the same text in every script, one paragraph a line
+    'The river town woke slowly in the cold morning. A baker opened the door of his shop and set the first loaves of bread on the long wooden table by the window. The smell of warm bread drifted down the street, past the old stone bridge and the small green boats that waited by the water. A girl with a red scarf walked to the school on the hill, and she stopped on the bridge to watch the river carry the last leaves of the year towards the sea.',
+    'Her name was Nora, and she liked to count things. She counted the boats, the birds on the roof of the mill, and the steps that led from the bridge to the school. There were forty steps. On some days there were forty one, because she lost count when a friend called her name. Her teacher said that counting was the start of all science, and that a good question was worth more than a quick answer. Nora kept her questions in a small blue notebook, and every evening she read them again by the light of the kitchen lamp.',
+    'In the spring the river rose and the water came up to the road. The people of the town carried sand in heavy bags and built a low wall along the bank. The baker gave bread to everyone who worked on the wall, and the children carried water and warm tea. When the rain stopped, the river went down again, and the town was quiet and tired and glad. Nora wrote in her notebook that water always finds the lowest place, and that people find each other when the water is high.',
+    'In the summer the days were long and the light stayed late over the hills. The children swam in the slow part of the river, where the water was clear and the stones were smooth and round. Old men sat on the bench near the bridge and talked about the weather, the price of bread, and the years when the winters were colder. A cat slept on the warm wall of the mill, and nobody asked it to move. Nora walked along the bank with her notebook and wrote down the names of the plants, the colours of the stones, and the time when the first star came out at night.',
+    'In the autumn the wind turned and the leaves fell into the river again. The school on the hill opened its doors, and the teacher asked the children to write about something they had learned. Nora wrote about the river. She wrote that it was never the same river, because the water was always new, but that the town remembered it as one river, because the town remembered the bridge, the mill, the boats and the steps. She wrote that memory is what keeps a thing the same when all of its parts have changed.',
+    'The teacher read the story to the class and asked what they thought. One boy said that the river was just water and that was all. Another girl said that the river was the sound it made at night. Nora said that the river was the way the water went, and the way the town walked beside it. The teacher smiled and wrote a new question on the board: what does a river remember, and what does it forget? The children thought about it for a long time, and nobody gave a quick answer.',
+    'In the winter the river froze at the edges and the boats were pulled up onto the bank. The baker baked more bread than ever, because the cold made people hungry, and the smell of the shop reached all the way to the bridge. Nora counted the steps to the school once more, and there were forty. She wrote the number in her notebook, closed it, and walked up the hill in the snow, while the river went on below the ice, slow and dark and patient, carrying the year away to the sea.',
+    'When Nora was older she went to work at the mill with her uncle. The mill was old and loud, and the great wheel turned in the water from the first light of the day until the evening. Her uncle showed her how the water pushed the wheel, how the wheel turned the stones, and how the stones made flour for the bread. He said that a mill is a way of asking the river to work for the town, and that the river always answers, but only in its own time. Nora wrote down how fast the wheel turned in each season. It turned fast in the spring, when the water was high, and slow in the summer, when the water was low.',
+    'One day a man came from the city with a long coat and a box of papers. He said that the town should build a new bridge, a wide bridge for trucks, and that the old stone bridge was too small and too slow for the modern world. The people of the town met in the school to talk about it. Some said that a new bridge would bring work and money. Others said that the old bridge was the heart of the town, and that a heart is not something you replace because it is small. The baker said nothing for a long time, and then he said that bread is also small and slow, and that nobody wants to live without it.',
+    'Nora stood up and read from her notebook. She read the number of boats that crossed under the bridge each week, the number of people who walked over it each morning, and the days when the river had risen almost to the top of the arch. She said that the old bridge had stood through every flood in her notebook, and that the town should learn what the bridge knew before it decided to forget it. The room was quiet. Then the man from the city asked if he could read the notebook, and Nora gave it to him.',
+    'He read it that night in the small hotel by the square, and in the morning he walked to the bridge and counted the steps to the school himself. There were forty. He came back to the school and said that the town did not need a wide bridge in the middle, but a small road around the hill for the trucks, and that the old bridge should stay as it was. The people of the town were surprised, and the baker laughed and gave him a loaf of bread for the road home.',
+    'Years later, when Nora was a teacher in the school on the hill, she asked her own class the old question about the river. What does a river remember, and what does it forget? A small boy with cold hands said that the river forgets the water, because the water always leaves, but that it remembers the shape of the bank, because the bank stays. Nora wrote his answer on the board, and under it she wrote the date, and the number of steps from the bridge to the school, which was still forty.\n',
+])
 
 if __name__ == "__main__":
     sys.exit(main())
