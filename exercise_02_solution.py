@@ -649,7 +649,10 @@ def parse_args(argv=None):
     p = OneLineErrorParser(
         prog=PROG,
         description="Exercise 2: gate statistics, five answers and heatmaps (ex2_gates_*.png) "
-                    "of Exercise 1's LSTM, on a pattern and on text.")
+                    "of Exercise 1's LSTM, on a pattern and on text.",
+        epilog="Prints progress, each model's gate statistics and report, the word-boundary "
+               "comparison and a summary; saves ex2_gates_pattern.png and ex2_gates_text.png "
+               "under --outdir.")
     p.add_argument("--seed", type=int, default=SEED,
                    help="seeds weights and windows (default %(default)s)")
     p.add_argument("--quick", action="store_true",

@@ -778,7 +778,10 @@ def parse_args(argv=None):
                "PNG figures in --outdir.")
     p.add_argument("--seed", type=int, default=SEED,
                    help="the first seed, an integer >= 0 (default %(default)s)")
-    p.add_argument("--quick", action="store_true", help=f"a short run: {QUICK}")
+    quick = (f"a short run: distances {' '.join(map(str, QUICK['distances']))}, "
+             f"{QUICK['seeds']} seed, at most {QUICK['iterations']} batches; the copy task at "
+             f"T = {QUICK['copy_lengths'][0]}, XOR at {QUICK['xor_distances'][0]}")
+    p.add_argument("--quick", action="store_true", help=quick)
     p.add_argument("--outdir", default=OUTDIR, help="where the figures go (default %(default)s)")
     p.add_argument("--show", action="store_true", help="also open the figures in windows")
     p.add_argument("--distances", type=int, nargs="+",
