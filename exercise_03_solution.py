@@ -1037,9 +1037,9 @@ def read_attempt(path):
 
 
 def forget_relative_finders():
-    """Drop the import finders Python cached for relative sys.path entries such as the course's '..':
-    each was resolved against the working directory of its first use, so a later import from another
-    folder would search the first folder again."""
+    """Drop the import finders Python cached for relative sys.path entries, such as the course's
+    '..': each was resolved against the working directory of its first use, so a later import
+    from another folder would search the first folder again."""
     for key in [k for k in sys.path_importer_cache if isinstance(k, str) and not os.path.isabs(k)]:
         del sys.path_importer_cache[key]
 
@@ -1047,9 +1047,10 @@ def forget_relative_finders():
 @contextlib.contextmanager
 def in_folder(folder, seconds=None):
     """Run a block as if from `folder`: it is the working directory and first on sys.path, learner
-    output and warnings are silenced, and a block running over `seconds` raises TimeoutError.
+    output and warnings are silenced, input() meets an empty stdin, and a block running over
+    `seconds` raises TimeoutError.
     Everything is restored afterwards, whatever the block raised."""
-    old_cwd, old_path = os.getcwd(), list(sys.path)
+    old_cwd, old_path, old_stdin = os.getcwd(), list(sys.path), sys.stdin
     timer = seconds and hasattr(signal, "SIGALRM") \
         and threading.current_thread() is threading.main_thread()
     if timer:
@@ -1060,6 +1061,7 @@ def in_folder(folder, seconds=None):
     try:
         os.chdir(folder)
         sys.path.insert(0, folder)
+        sys.stdin = io.StringIO("")                       # input() fails at once, never waits
         forget_relative_finders()
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
                 warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -1070,7 +1072,7 @@ def in_folder(folder, seconds=None):
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old_handler)
         os.chdir(old_cwd)
-        sys.path[:] = old_path
+        sys.path[:], sys.stdin = old_path, old_stdin
         forget_relative_finders()
 
 
@@ -1079,12 +1081,18 @@ class Checklist:
 
     rows: (todo, what, ok, detail, hint); ok is True, False, or None for an item that could not be
     compared (detail says why). stub_errors: (regex, hint) pairs for errors that come from a line
-    the course's exercise file wrote itself; the hint says so and how to change the line."""
+    the course's exercise file wrote itself; the hint says so and how to change the line. seconds:
+    the limit of one call into the learner's code; total: of all of them together."""
 
-    def __init__(self, path, stub_errors=(), seconds=60):
+    def __init__(self, path, stub_errors=(), seconds=60, total=50):
         self.path, self.source = read_attempt(path)
         self.folder = os.path.dirname(self.path)
         self.stub_errors, self.seconds, self.rows, self.module = stub_errors, seconds, [], None
+        self.deadline = time.monotonic() + total          # the whole check stays within a minute
+
+    def limit(self):
+        """Seconds the next call may take: its own limit, within what is left of the total."""
+        return max(0.0, min(self.seconds, self.deadline - time.monotonic()))
 
     def add(self, todo, what, ok, detail="", hint=""):
         ok = None if ok is None else bool(ok)             # a numpy bool would never count as False
@@ -1109,6 +1117,8 @@ class Checklist:
                     "raised outside your file, by what your code passed it")
         if isinstance(err, TimeoutError):
             hint = "a loop that never ends, or far more work than the check gives it"
+        elif isinstance(err, EOFError):
+            hint = "your code asks for input(), which --check cannot answer: take it as an argument"
         elif isinstance(err, SystemExit):
             text = f"SystemExit({err.code!r})"
             hint = "your code called sys.exit() (or quit()); --check needs it to return"
@@ -1118,8 +1128,11 @@ class Checklist:
     def call(self, todo, what, fn, *args, **kwargs):
         """(fn(*args, **kwargs), True), run from the learner's folder; (None, False) after adding a
         FAIL row if it raised anything, SystemExit and KeyboardInterrupt included."""
+        if self.limit() < 0.5:
+            self.add(todo, what, None, "not run: the calls above used up the check's time")
+            return None, False
         try:
-            with in_folder(self.folder, self.seconds):
+            with in_folder(self.folder, self.limit()):
                 return fn(*args, **kwargs), True
         except BaseException as err:                      # the learner's bug: reported, not raised
             self.failed(todo, what, err)
@@ -1134,7 +1147,7 @@ class Checklist:
         module = importlib.util.module_from_spec(spec)
         before = set(sys.modules)
         try:
-            with in_folder(self.folder, self.seconds):
+            with in_folder(self.folder, self.limit()):
                 spec.loader.exec_module(module)
         except ModuleNotFoundError as err:
             if err.name and err.name.split(".")[0] in ("numpy", "matplotlib"):
@@ -1145,6 +1158,11 @@ class Checklist:
                 f"--check: {os.path.basename(self.path)} imports {err.name!r}, which Python cannot "
                 f"find from {self.folder} or the folders its sys.path lines add"
                 + (f"; {hint}" if hint else "")) from None
+        except TimeoutError as err:                       # most often a driver left unguarded
+            self.add("-", "import your file", False, f"{err}", "importing it runs code at the "
+                     "file's top level, such as a driver or a training run: put that code under "
+                     "if __name__ == \"__main__\": so that importing only defines your functions")
+            return None
         except BaseException as err:
             self.failed("-", "import your file", err)
             return None

@@ -1,0 +1,56 @@
+"""The --check harness shared by all five scripts (tests/test_pack_consistency.py keeps the copies
+equal, so Exercise 1's copy stands for all): how a learner's file is imported and run, and what
+happens when it never returns, asks for input, or uses up the check's time."""
+import os
+import subprocess
+import sys
+import time
+
+import solution_01_lstm_implementation as ex1
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(tmp_path, source):
+    path = tmp_path / "attempt.py"
+    path.write_text(source, encoding="utf-8")
+    return str(path)
+
+
+def test_a_driver_that_runs_at_import_is_stopped_and_named(tmp_path):
+    cl = ex1.Checklist(write(tmp_path, "while True:\n    pass\n"), seconds=1, total=5)
+    start = time.monotonic()
+    assert cl.load() is None and time.monotonic() - start < 3
+    todo, what, ok, detail, hint = cl.rows[-1]
+    assert (todo, what, ok) == ("-", "import your file", False)
+    assert "still running after" in detail and 'if __name__ == "__main__":' in hint
+
+
+def test_input_fails_at_once_with_a_hint(tmp_path):
+    cl = ex1.Checklist(write(tmp_path, "name = input('your name? ')\n"), seconds=5)
+    start = time.monotonic()
+    assert cl.load() is None and time.monotonic() - start < 2
+    assert "EOFError" in cl.rows[-1][3] and "input()" in cl.rows[-1][4]
+
+
+def test_calls_stop_when_the_checks_total_time_is_used_up(tmp_path):
+    cl = ex1.Checklist(write(tmp_path, "import time\ndef slow():\n    time.sleep(5)\n"),
+                       seconds=1, total=1.2)
+    module = cl.load()
+    start = time.monotonic()
+    assert cl.call("1", "slow()", module.slow) == (None, False)     # stopped after its 1 s
+    assert cl.call("2", "slow() again", module.slow) == (None, False)
+    assert time.monotonic() - start < 2
+    assert [row[2] for row in cl.rows] == [False, None]             # FAIL, then not run
+    assert "used up the check's time" in cl.rows[-1][3]
+    assert cl.report("title") == 1
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """`--check FILE | head -1`: the reader has gone before the checklist is printed."""
+    attempt = os.path.join(HERE, "course", "ex1", "correct_stub_style_sgd.py")
+    proc = subprocess.Popen([sys.executable, ex1.__file__, "--check", attempt],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()                                            # nobody will read
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and b"Traceback" not in err, err.decode()
