@@ -1,8 +1,8 @@
 """Exercise 3: a gate ablation study. What does each LSTM gate buy? Measured over seeds.
 
 It answers the course's exercise file: three LSTMs that each fix one gate at 1 (TODO 1-3), a
-training loop (TODO 4), four models trained alike (TODO 5-9), a loss plot (TODO 10), an analysis
-(TODO 11), conclusions (TODO 12); `grep -n "(TODO 7)" exercise_03_solution.py` finds an answer.
+training loop (TODO 4 below), four models trained alike (5-9), a loss plot (10), an analysis (11)
+and conclusions (12); each line that answers TODO n ends with "(TODO n)", so grep finds it.
 Each model is Exercise 1's LSTMFromScratch (first below, unchanged) with one equation changed
 through its hooks gates/gates_backward, hidden/hidden_backward; concat = [h_prev, x_t]:
     LSTM  f_t, i_t, o_t = sigmoid(W. concat + b.),  C_tilde = tanh(Wc concat + bc),

@@ -1,8 +1,8 @@
 """Exercise 5: a GRU from scratch beside the LSTM, compared fairly: parameters, speed, loss.
 
-The course file exercise_05_lstm_vs_gru.py asks for a GRU (TODO 1-8), a parameter count (TODO 9),
-a timed training loop (TODO 10), a comparison (TODO 11-13), plots and a report (TODO 14-18); the
-line that answers one ends with its tag: `grep -n "(TODO 7)" exercise_05_solution.py`. The
+The course file exercise_05_lstm_vs_gru.py asks for a GRU (TODO 1-8), a parameter count (9), a
+timed training loop (10), a comparison (11-13), plots and a report (14-18); each line that
+answers TODO n ends with "(TODO n)", so grep finds it. The
 course's claims ("25-30% fewer parameters", "trains 10-20% faster", "similar final performance" in
 its solutions list; "20-30% faster" in its exercises README) are measured, each model at its own
 tuned learning rate, and each verdict says which way a claim misses.
