@@ -728,7 +728,10 @@ def in_folder(folder, seconds=None):
     output and warnings are silenced, input() meets an empty stdin, and a block running over
     `seconds` raises TimeoutError.
     Everything is restored afterwards, whatever the block raised."""
-    old_cwd, old_path, old_stdin = os.getcwd(), list(sys.path), sys.stdin
+    old_cwd, old_path, old_stdin, old_exit = os.getcwd(), list(sys.path), sys.stdin, os._exit
+
+    def no_exit(code=0):                                  # os._exit would end --check silently
+        raise SystemExit(code)
     timer = seconds and hasattr(signal, "SIGALRM") \
         and threading.current_thread() is threading.main_thread()
     if timer:
@@ -740,6 +743,7 @@ def in_folder(folder, seconds=None):
         os.chdir(folder)
         sys.path.insert(0, folder)
         sys.stdin = io.StringIO("")                       # input() fails at once, never waits
+        os._exit = no_exit
         forget_relative_finders()
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
                 warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -750,7 +754,7 @@ def in_folder(folder, seconds=None):
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old_handler)
         os.chdir(old_cwd)
-        sys.path[:], sys.stdin = old_path, old_stdin
+        sys.path[:], sys.stdin, os._exit = old_path, old_stdin, old_exit
         forget_relative_finders()
 
 
@@ -778,19 +782,42 @@ class Checklist:
         return ok
 
     def todo_at(self, line, default):
-        """The TODO number in the nearest comment at or above `line` of the learner's file."""
-        todos = re.findall(r"TODO\s*(\d+)", "\n".join(self.source[:line]))
+        """The TODO number of the nearest comment at or above `line` of the learner's file, within
+        the function holding that line (or the comments just above its def); else `default`."""
+        indent = len(self.source[line - 1]) - len(self.source[line - 1].lstrip())
+        start = 0
+        for k in range(line - 1, -1, -1):                 # the def that holds the line
+            text = self.source[k]
+            if text.strip() and len(text) - len(text.lstrip()) < indent \
+                    and re.match(r"\s*(async\s+)?def\s", text):
+                start = k
+                while start > 0 and self.source[start - 1].strip().startswith(("#", "@")):
+                    start -= 1                            # its comments and decorators
+                break
+        else:
+            return default if indent == 0 else self._nearest(line, default)
+        return self._nearest(line, default, start)
+
+    def _nearest(self, line, default, start=0):
+        todos = re.findall(r"TODO\s*(\d+)", "\n".join(self.source[start:line]))
         return todos[-1] if todos else default
 
     def failed(self, todo, what, err):
         """A FAIL row for an error raised by the learner's code, at the TODO above its line."""
         frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == self.path]
         line = frames[-1].lineno if frames else None
+        top_level = bool(frames) and frames[-1].name == "<module>"    # runs when imported
         if line is None and isinstance(err, SyntaxError) and err.filename == self.path:
             line = err.lineno                             # a file that does not compile
         text = f"{err.__class__.__name__}: {err}".strip().splitlines()[0][:160]
         hint = next((h for pattern, h in self.stub_errors if re.search(pattern, text)), None)
-        if hint is None:
+        if hint is None and top_level:
+            hint = ("this line runs when your file is imported: if it belongs to the driver, "
+                    "put the driver under if __name__ == \"__main__\":")
+        elif hint is None and isinstance(err, TypeError) and "argument" in text and not frames:
+            hint = ("your class or function takes other arguments than the exercise file gives "
+                    "it here (its __init__ or def line?)")
+        elif hint is None:
             hint = ("your code raised this error at that line" if line else
                     "raised outside your file, by what your code passed it")
         if isinstance(err, TimeoutError):
@@ -800,7 +827,7 @@ class Checklist:
         elif isinstance(err, SystemExit):
             text = f"SystemExit({err.code!r})"
             hint = "your code called sys.exit() (or quit()); --check needs it to return"
-        self.add(self.todo_at(line, todo) if line else todo, what, False,
+        self.add(self.todo_at(line, todo) if line and not top_level else todo, what, False,
                  (f"line {line}: " if line else "") + text, hint)
 
     def call(self, todo, what, fn, *args, **kwargs):

@@ -54,3 +54,38 @@ def test_a_reader_that_stops_early_gets_no_traceback():
     proc.stdout.close()                                            # nobody will read
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0 and b"Traceback" not in err, err.decode()
+
+
+def test_os_exit_in_the_learners_code_is_a_fail_row_not_a_silent_exit(tmp_path):
+    cl = ex1.Checklist(write(tmp_path, "import os\ndef backward():\n    os._exit(0)\n"))
+    module = cl.load()
+    assert cl.call("16-27", "backward()", module.backward) == (None, False)
+    assert cl.rows[-1][2] is False and "SystemExit(0)" in cl.rows[-1][3]
+
+
+def test_an_error_in_top_level_code_is_not_blamed_on_the_todo_above_it(tmp_path):
+    source = "# TODO 28: update\ndef update():\n    pass\n\nopen('../data/input.txt')\n"
+    cl = ex1.Checklist(write(tmp_path, source))
+    assert cl.load() is None
+    todo, what, ok, detail, hint = cl.rows[-1]
+    assert (todo, ok) == ("-", False) and "line 5: FileNotFoundError" in detail
+    assert "imported" in hint and '__name__ == "__main__"' in hint
+
+
+def test_the_todo_named_is_the_one_inside_the_function_that_raised(tmp_path):
+    source = ("class LSTM:\n    def __init__(self):\n        # TODO 5: output layer\n"
+              "        self.Wy = 0\n\n    def forward(self):\n        raise KeyboardInterrupt\n")
+    cl = ex1.Checklist(write(tmp_path, source))
+    model = cl.load().LSTM()
+    cl.call("6", "forward()", model.forward)
+    assert cl.rows[-1][0] == "6"                          # not TODO 5 of __init__ above it
+    source = source.replace("    def forward", "    # TODO 7: forward\n    def forward")
+    cl = ex1.Checklist(write(tmp_path, source))
+    cl.call("6", "forward()", cl.load().LSTM().forward)
+    assert cl.rows[-1][0] == "7"                          # the comment just above its def
+
+
+def test_a_class_without_the_exercise_files_arguments_gets_a_signature_hint(tmp_path):
+    cl = ex1.Checklist(write(tmp_path, "class GRU:\n    pass\n"))
+    cl.call("1-5", "GRU(5, 4, 6)", cl.load().GRU, 5, 4, 6)
+    assert "takes no arguments" in cl.rows[-1][3] and "__init__" in cl.rows[-1][4]
