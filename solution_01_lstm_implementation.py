@@ -1154,10 +1154,49 @@ def _six_steps(cl, ours, theirs, case, labels):
                           f"{', '.join(differ)} differ, as ours do when:", hint)
     todo, name, hint = next(item for item in BACKWARD if item[1] == differ[0])
     seen = any(row[2] is False and row[1].split()[0] == name for row in cl.rows)  # at one step?
+    channel = None if seen else _channel(cl, ours, theirs, case)
+    if channel:
+        return cl.add(channel[0], f"backward over {T} steps", False,
+                      f"{', '.join(differ)} differ; one step matched, and with only the "
+                      f"{channel[1]} passing back between steps they still differ", channel[2])
     cl.add(todo, f"backward over {T} steps", False,
            f"{name} differs first ({', '.join(differ)})" + ", as at one step" * seen
            + "; one step matched: look at what passes between steps" * (not seen),
            hint + "; dh = ... + dh_next (TODO 18), dC = ... + dC_next (TODO 20)" * (not seen))
+
+CHANNELS = [  # what passes back between steps, in the order the backward computes it:
+    # (TODO, what, hint, the gate parameters that shut the other channel, what they are set to)
+    ("24", "cell gradient dC_next",
+     "dC_next = dC * f_t, step t's own forget gate (and dC = ... + dC_next, TODO 20)",
+     ("Wf", "Wi", "Wc", "Wo"), 0.0),                    # h_prev's columns: dh_next = 0
+    ("26", "hidden gradient dh_next",
+     "dh_next = (Wf.T @ dzf + Wi.T @ dzi + Wc.T @ dzc + Wo.T @ dzo)[:H], replaced at each step "
+     "(and dh = Wy.T @ dy + dh_next, TODO 18)", ("bf",), -40.0)]    # f_t = 4e-18: dC_next = 0
+
+def _channel(cl, ours, theirs, case):
+    """The first CHANNELS row whose gradients, with the other channel shut in both models, still
+    differ over the steps; None if none does. Their parameters are restored afterwards."""
+    H, rows, names = ours.hidden_size, len(cl.rows), ours.PARAM_NAMES
+    saved = {n: np.array(getattr(theirs, n)) for n in names}
+    twin = LSTMFromScratch(ours.input_size, H, ours.output_size)
+    try:
+        for todo, what, hint, shut, value in CHANNELS:
+            for n in names:
+                getattr(twin, n)[...] = getattr(ours, n)
+                getattr(theirs, n)[...] = saved[n]
+                for m in (twin, theirs) if n in shut else ():
+                    getattr(m, n)[..., :H if n[0] == "W" else None] = value
+            ref, run = _reference(twin, *case), _run(cl, theirs, *case)
+            if run is None:
+                return None
+            grads = {n: _grad(run[1], n, ref[n])[1] for _, n, _ in BACKWARD[:-2]}
+            if not all(_same(g, ref[n]) for n, g in grads.items()):
+                return todo, what, hint
+        return None
+    finally:
+        for n in names:
+            getattr(theirs, n)[...] = saved[n]
+        del cl.rows[rows:]                                 # a probe adds no rows of its own
 
 def _clipping(cl, theirs, ours):
     """Thirty steps of one repeated id: our dby[1] is about -25 before clipping to [-5, 5]."""
