@@ -905,6 +905,7 @@ SLIPS = [  # seen over steps: rows (TODO, slip, hint)
     ("23", "C_prev",
      "df reads the cell state one step off: C_prev for step t is C_states[t], not [t-1]"),
     ("24", "dC_next", "dC_next accumulates (+=) over the steps; dC_next = dC * f_t replaces it"),
+    ("24", "f_prev", "dC_next = dC * f_t, with step t's forget gate f_gates[t], not f_gates[t-1]"),
 ]
 
 def _steps(value):
@@ -936,9 +937,26 @@ def _pool(model, returned):
                         if isinstance(value, tuple))
     return pool
 
+# (relative, absolute, share of the largest |value| added to the absolute) for comparisons;
+# check_attempt widens them when the learner computes in float32, whose rounding is about 1e-7
+TOLERANCE = {"float64": (1e-6, 1e-9, 0.0), "float32": (1e-4, 1e-7, 1e-4)}
+tolerance = TOLERANCE["float64"]
+
 def _same(theirs, ours):
-    return theirs is not None and theirs.shape == ours.shape and \
-        bool(np.allclose(theirs, ours, rtol=1e-6, atol=1e-9))
+    rtol, atol, share = tolerance
+    return theirs is not None and theirs.shape == ours.shape and bool(np.allclose(
+        theirs, ours, rtol=rtol, atol=atol + share * float(np.abs(ours).max(initial=0.0))))
+
+def _close(theirs, ours):
+    """Two losses (numbers) equal within the tolerance of the learner's precision."""
+    return abs(theirs - ours) <= tolerance[0] * abs(ours)
+
+def _use_precision(arrays):
+    """Widen the tolerance if any of the learner's arrays is a float of fewer than 64 bits."""
+    global tolerance
+    if any(isinstance(a, np.ndarray) and np.issubdtype(a.dtype, np.floating)
+           and a.dtype.itemsize < 8 for a in arrays):
+        tolerance = TOLERANCE["float32"]
 
 def _diff(theirs, ours):
     return "not found" if theirs is None else f"max diff {np.abs(theirs - ours).max():.1e}" \
@@ -960,7 +978,8 @@ def _grad(pool, name, ours):
     found = []
     for label, v in pool.items():
         if label == name or label.endswith((f"[{name!r}]", f"[{name[1:]!r}]")) and \
-                (name[1:] not in label or "grad" in label.lower() or label.startswith("returned")):
+                (name[1:] not in label or "grad" in label.lower().replace("adagrad", "")
+                 or label.startswith("returned")):
             with contextlib.suppress(Exception):
                 found.append((label, np.asarray(v, dtype=np.float64).reshape(ours.shape)))
     return next((item for item in found if _same(item[1], ours)),
@@ -969,12 +988,13 @@ def _grad(pool, name, ours):
 def _run(cl, model, ins, tgs, h0, C0):
     """forward, backward with (H,) states or, if they raise, (H, 1): (loss, pool,
     [dh_next, dC_next] or None)."""
-    errors = []
+    errors, steps = [], f"on {len(ins)} step{'s' * (len(ins) > 1)}"
     for shape in (h0.shape, h0.shape + (1,)):
-        out, ok = cl.call("6-27", f"forward, backward on {len(ins)} step(s)", lambda: (
-            model.forward(list(ins), list(tgs), h0.reshape(shape), C0.reshape(shape)),
-            model.backward()))
-        if ok or re.search("TimeoutError|SystemExit|KeyboardInterrupt", cl.rows[-1][3]):
+        loss, ok = cl.call("6-15", f"forward {steps}", model.forward, list(ins), list(tgs),
+                           h0.reshape(shape), C0.reshape(shape))
+        back, ok = cl.call("16-27", f"backward {steps}", model.backward) if ok else (None, False)
+        out = (loss, back)
+        if ok or re.search("TimeoutError|SystemExit|KeyboardInterrupt|not run", cl.rows[-1][3]):
             break                                                      # no second try
         errors.append(cl.rows.pop())
     else:
@@ -987,7 +1007,9 @@ def _run(cl, model, ins, tgs, h0, C0):
     states = [np.asarray(v, float).reshape(-1) for v in back[:2]
               if isinstance(v, (np.ndarray, list)) and np.size(v) == h0.size]
     with contextlib.suppress(Exception):
-        return (float(np.asarray(fwd[0]).reshape(())), _pool(model, fwd[1:] + back),
+        pool = _pool(model, fwd[1:] + back)
+        _use_precision(pool.values())
+        return (float(np.asarray(fwd[0]).reshape(())), pool,
                 states if len(states) == 2 else None)
     cl.add("15", "forward's return", False, f"{fwd[0]!r:.60}", "return the loss, a number")
 
@@ -1001,8 +1023,9 @@ def _reference(m, ins, tgs, h0, C0):
     # the states also without the given first one
     return {**ref, "h": ref["h"] + [ref["h"][0][1:]], "C": ref["C"] + [ref["C"][0][1:]]}
 
-def _bptt(m, slip):
-    """Our BPTT over m's last forward (one sequence) with one of SLIPS: the gradients, clipped."""
+def _bptt(m, slip, clip=5.0):
+    """Our BPTT over m's last forward (one sequence) with one of SLIPS: the gradients, clipped to
+    [-clip, clip]."""
     g, dh_next, dC_next = {"d" + n: np.zeros_like(getattr(m, n)) for n in m.PARAM_NAMES}, 0, 0
     for t in reversed(range(len(m.targets))):
         f, i, c, o, C = (m.f_gates[t], m.i_gates[t], m.C_tilde_cache[t], m.o_gates[t],
@@ -1019,9 +1042,11 @@ def _bptt(m, slip):
         for k, dzk in dz.items():
             g["dW" + k] += np.outer(dzk, np.concatenate([m.h_states[t], m.inputs_cache[t]]))
             g["db" + k] += dzk
-        dC_next = dC * f + (dC_next if slip == "dC_next" else 0)
+        dC_next = dC * (m.f_gates[t - 1] if slip == "f_prev" else f) \
+            + (dC_next if slip == "dC_next" else 0)
         dh_next = sum(getattr(m, "W" + k).T @ dzk for k, dzk in dz.items())[:m.hidden_size]
-    return {**{n: np.clip(v, -5, 5) for n, v in g.items()}, "dh_next": dh_next, "dC_next": dC_next}
+    return {**{n: np.clip(v, -clip, clip) for n, v in g.items()}, "dh_next": dh_next,
+            "dC_next": dC_next}
 
 def _parameters(cl, theirs, ours):
     """Rows for the shapes the exercise fixes and the first biases; then ours into their arrays,
@@ -1030,9 +1055,18 @@ def _parameters(cl, theirs, ours):
     for k, (name, value) in enumerate(values.items()):
         shapes = (getattr(ours, name).shape, getattr(ours, name).shape + (1,) * (name[0] == "b"))
         if not isinstance(value, np.ndarray) or value.shape not in shapes:
-            wrong.append((str(k // 2 + 1), f"{name} {getattr(value, 'shape', 'missing')}"))
+            wrong.append((str(k // 2 + 1), name, str(value.shape) if isinstance(value, np.ndarray)
+                          else "missing" if value is None else type(value).__name__))
         elif name[0] == "b" and not np.all(value == (name == "bf")):
             start.append((str(k // 2 + 1), f"{name} starts at {value.flat[0]:g}"))
+    kinds = {}                                        # what is wrong: the names it is wrong for
+    for _, name, kind in wrong:
+        kinds.setdefault(kind, []).append(name)
+    said = [", ".join(ns) + (f" {kind}" if kind == "missing" or kind[0] == "(" else
+                             f" {'is a' if len(ns) == 1 else 'are'} Python {kind}"
+                             f"{'s' * (len(ns) > 1)}, where the exercise file makes NumPy "
+                             "arrays (biases np.zeros(H))") for kind, ns in kinds.items()]
+    wrong = [(todo, "; ".join(said)) for todo, _, _ in wrong]
     for rows, what, hint in (
             (wrong, "parameter shapes",
              "the exercise fixes Wf, Wi, Wc, Wo as (H, H+D) = (4, 9), for concat = [h_prev, x_t], "
@@ -1040,7 +1074,7 @@ def _parameters(cl, theirs, ours):
             (start, "starting biases",
              "bf = np.ones(H): the forget gate starts open; the others 0")):
         cl.add(", ".join(sorted({t for t, _ in rows})) or "1-5", what, not rows,
-               ", ".join(w for _, w in rows), hint)
+               ", ".join(dict.fromkeys(w for _, w in rows)), hint)
     for name, value in values.items() if not wrong else ():   # in place: its other names see ours
         if not np.issubdtype(value.dtype, np.floating):
             setattr(theirs, name, value.astype(np.float64))
@@ -1060,7 +1094,7 @@ def _one_step(cl, ours, theirs, case):
         rows.append([todo, label or name, ok if arr is not None else None,
                      "matches" if ok else _diff(arr, ref[key][0]) if arr is not None
                      else "not found among your arrays", hint])
-    rows.append(["15", "loss", abs(loss - ref["loss"]) <= 1e-6 * abs(ref["loss"]),
+    rows.append(["15", "loss", _close(loss, ref["loss"]),
                  f"{loss:.6g} (ours {ref['loss']:.6g})",
                  "loss += -np.log(y_t[target_t]), summed over the steps"])
     if not any(row[2] for row in rows[1:6] if row[0] != "10") and rows[0][2] is not False:
@@ -1095,10 +1129,10 @@ def _six_steps(cl, ours, theirs, case, labels):
     if run is None:
         return
     loss, pool, states = run
-    for t, (key, todo, name, hint) in ((t, item) for t in range(T) for item in FORWARD[1:]):
+    for t, (key, todo, name, hint) in ((t, item) for t in range(T) for item in FORWARD):
         arr = _steps(pool.get(labels[key]))
-        if arr is None or arr.shape[0] not in (T, T + 1) or \
-                _same(arr[t - T:][:1], ref[key][0][t - T:][:1]):
+        if arr is None or arr.shape[0] not in (T, T + 1) or any(
+                _same(arr[t - T:][:1], r[t - T:][:1]) for r in ref[key] if len(r) >= T):
             continue                                     # [t - T]: step t, counted from the end
         state, x = "C" if key == "C" else "h", np.eye(ours.input_size)[case[0][t]]
         # the steps s whose state, read in place of step t's, makes their value at step t
@@ -1108,15 +1142,22 @@ def _six_steps(cl, ours, theirs, case, labels):
                     if key == "C" else
                     dict(zip("figo", ours.gates(np.concatenate([ours.h_states[s], x]))))[key])]
         what = f"{labels[key]}[{t + len(arr) - T}] differs at step t={t}"
+        # the steps s whose input, read in place of step t's, makes their gate at step t
+        read = [s for s in range(T) if case[0][s] != case[0][t] and key in "figo" and _same(
+            arr[t - T], dict(zip("figo", ours.gates(np.concatenate(
+                [ours.h_states[t], np.eye(ours.input_size)[case[0][s]]]))))[key])]
+        if read and not made:
+            return cl.add("6", f"{name} over {T} steps", False, f"{what}: it is the value made "
+                          f"from the one-hot of inputs[{read[0]}], not of inputs[{t}]",
+                          "step t reads its own input: x_t = one-hot of inputs[t]")
         return cl.add(("10" if state == "C" else "6, 12") if made else todo,
                       f"{name} over {T} steps", False,
                       f"{what}: it is the value made from {state}_states[{made[0]}], not [{t}]"
                       if made else f"{what}; every value before it matches",
                       (f"step t reads {state}_states[t]: set {state}_prev = {state}_t "
                        "after each step") if made else hint)
-    if abs(loss - ref["loss"]) > 1e-6 * abs(ref["loss"]):
-        note = (f": divided by the number of steps ({T})?"
-                if abs(loss * T / ref["loss"] - 1) < 1e-6 else "")
+    if not _close(loss, ref["loss"]):
+        note = f": divided by the number of steps ({T})?" if _close(loss * T, ref["loss"]) else ""
         return cl.add("15", f"loss over {T} steps", False,
                       f"{loss:.6g} is {loss / ref['loss']:.4g} of ours{note}",
                       "loss = the sum over the steps of -ln y_t[target_t]")
@@ -1126,16 +1167,63 @@ def _six_steps(cl, ours, theirs, case, labels):
     differ = [n for _, n, _ in BACKWARD if not _same(theirs_g[n], ref[n])]
     if not differ:
         return cl.add("16-26", f"backward over {T} steps", True, "every gradient matches")
+    largest = max((np.abs(theirs_g[n]).max() for n in differ if theirs_g[n] is not None
+                   and n[1] != "_"), default=0.0)           # dW*, db*: clipping bound them?
+    if 0 < largest < 5 and all(_same(theirs_g[n], v)
+                               for n, v in _bptt(ours, None, clip=largest).items()):
+        return cl.add("27", f"backward over {T} steps", False,
+                      f"{', '.join(differ)} differ, as ours do when clipped to "
+                      f"[-{largest:.3g}, {largest:.3g}]",
+                      "np.clip(grad, -5, 5, out=grad) for each of the ten gradients")
     for todo, slip, hint in SLIPS:
         if all(_same(theirs_g[n], v) for n, v in _bptt(ours, slip).items()):
             return cl.add(todo, f"backward over {T} steps", False,
                           f"{', '.join(differ)} differ, as ours do when:", hint)
     todo, name, hint = next(item for item in BACKWARD if item[1] == differ[0])
     seen = any(row[2] is False and row[1].split()[0] == name for row in cl.rows)  # at one step?
+    channel = None if seen else _channel(cl, ours, theirs, case)
+    if channel:
+        return cl.add(channel[0], f"backward over {T} steps", False,
+                      f"{', '.join(differ)} differ; one step matched, and with only the "
+                      f"{channel[1]} passing back between steps they still differ", channel[2])
     cl.add(todo, f"backward over {T} steps", False,
            f"{name} differs first ({', '.join(differ)})" + ", as at one step" * seen
            + "; one step matched: look at what passes between steps" * (not seen),
            hint + "; dh = ... + dh_next (TODO 18), dC = ... + dC_next (TODO 20)" * (not seen))
+
+CHANNELS = [  # what passes back between steps, in the order the backward computes it:
+    # (TODO, what, hint, the gate parameters that shut the other channel, what they are set to)
+    ("24", "cell gradient dC_next",
+     "dC_next = dC * f_t, step t's own forget gate (and dC = ... + dC_next, TODO 20)",
+     ("Wf", "Wi", "Wc", "Wo"), 0.0),                    # h_prev's columns: dh_next = 0
+    ("26", "hidden gradient dh_next",
+     "dh_next = (Wf.T @ dzf + Wi.T @ dzi + Wc.T @ dzc + Wo.T @ dzo)[:H], replaced at each step "
+     "(and dh = Wy.T @ dy + dh_next, TODO 18)", ("bf",), -40.0)]    # f_t = 4e-18: dC_next = 0
+
+def _channel(cl, ours, theirs, case):
+    """The first CHANNELS row whose gradients, with the other channel shut in both models, still
+    differ over the steps; None if none does. Their parameters are restored afterwards."""
+    H, rows, names = ours.hidden_size, len(cl.rows), ours.PARAM_NAMES
+    saved = {n: np.array(getattr(theirs, n)) for n in names}
+    twin = LSTMFromScratch(ours.input_size, H, ours.output_size)
+    try:
+        for todo, what, hint, shut, value in CHANNELS:
+            for n in names:
+                getattr(twin, n)[...] = getattr(ours, n)
+                getattr(theirs, n)[...] = saved[n]
+                for m in (twin, theirs) if n in shut else ():
+                    getattr(m, n)[..., :H if n[0] == "W" else None] = value
+            ref, run = _reference(twin, *case), _run(cl, theirs, *case)
+            if run is None:
+                return None
+            grads = {n: _grad(run[1], n, ref[n])[1] for _, n, _ in BACKWARD[:-2]}
+            if not all(_same(g, ref[n]) for n, g in grads.items()):
+                return todo, what, hint
+        return None
+    finally:
+        for n in names:
+            getattr(theirs, n)[...] = saved[n]
+        del cl.rows[rows:]                                 # a probe adds no rows of its own
 
 def _clipping(cl, theirs, ours):
     """Thirty steps of one repeated id: our dby[1] is about -25 before clipping to [-5, 5]."""
@@ -1144,53 +1232,100 @@ def _clipping(cl, theirs, ours):
     found = [(np.abs(g).max(), n) for n in ours.PARAM_NAMES
              if run and (g := _grad(run[1], "d" + n, getattr(ours, n))[1]) is not None]
     if found:
-        cl.add("27", "gradients over 30 steps, clipped", abs(max(found)[0] - 5) < 1e-9,
+        cl.add("27", "gradients over 30 steps, clipped", _close(max(found)[0], 5.0),
                "largest |d{1}| = {0:.3g}".format(*max(found)),
                "np.clip(grad, -5, 5, out=grad) for each of the ten gradients")
 
+def _put(pool, name, ours):
+    """Our gradient `ours` written into the learner's array that holds it (their dW*, a grads
+    dict's entry, ...), in place, so that their update reads it; returns what their array now
+    holds (their own value if it cannot be written), or None if there is none."""
+    label, arr = _grad(pool, name, ours)
+    value = pool.get(label)
+    if isinstance(value, np.ndarray) and value.size == ours.size and value.flags.writeable:
+        value[...] = ours.reshape(value.shape)
+        arr = np.asarray(value, dtype=np.float64).reshape(ours.shape)
+    return arr
+
 def _update(cl, theirs, ours, case):
-    """Two update_weights(0.1) after different backward passes, on their own gradients: SGD or
-    Adagrad?"""
+    """Two update_weights(0.1), each after a backward pass whose gradients we replace with ours,
+    wherever they keep them: SGD or Adagrad, one rule for all ten parameters?"""
     names, steps = ours.PARAM_NAMES, []
     for part in (slice(0, 3), slice(3, 6)):
         run = _run(cl, theirs, case[0][part], case[1][part], case[2], case[3])
-        before = {n: np.array(getattr(theirs, n), dtype=np.float64) for n in names}
-        grads = {n: _grad(run[1], "d" + n, before[n])[1] for n in names} if run else {}
-        if not run or any(g is None for g in grads.values()) or \
-                not cl.call("28", "update_weights(0.1)", lambda: theirs.update_weights(0.1))[1]:
+        if not run:
             return
-        steps.append((grads, {n: np.asarray(getattr(theirs, n), float).reshape(before[n].shape)
-                              - before[n] for n in names}))
+        try:                                               # our model at their current parameters
+            before = {n: np.array(getattr(theirs, n)) for n in names}
+            twin = LSTMFromScratch(ours.input_size, ours.hidden_size, ours.output_size)
+            for n in names:
+                getattr(twin, n)[...] = before[n].reshape(getattr(ours, n).shape)
+        except (AttributeError, TypeError, ValueError) as err:
+            return cl.add("28", "update_weights, two steps", None,
+                          f"could not compare: your parameters after backward ({err})")
+        ref = _reference(twin, case[0][part], case[1][part], case[2], case[3])
+        grads = {n: _put(run[1], "d" + n, ref["d" + n]) for n in names}
+        if any(g is None for g in grads.values()) or not cl.call(
+                "28", "update_weights(0.1)", lambda: theirs.update_weights(0.1))[1]:
+            return
+        grads = {n: g.reshape(before[n].shape) for n, g in grads.items()}
+        try:
+            moved = {n: np.asarray(getattr(theirs, n), float).reshape(before[n].shape)
+                     - before[n] for n in names}
+        except (AttributeError, TypeError, ValueError) as err:
+            return cl.add("28", "update_weights, two steps", False,
+                          f"after update_weights the parameters are not arrays of their shapes "
+                          f"({err})", "update each array in place: param -= ...")
+        steps.append((grads, moved, before))
     rules = {"plain SGD, as the exercise file says": lambda g, m: 0.1 * g,
              "Adagrad, epsilon inside the root": lambda g, m: 0.1 * g / np.sqrt(m + 1e-8),
              "Adagrad, epsilon outside the root": lambda g, m: 0.1 * g / (np.sqrt(m) + 1e-8)}
-    memory = [{n: sum(g[n] ** 2 for g, _ in steps[:k + 1]) for n in names}   # Adagrad's
+    memory = [{n: sum(g[n] ** 2 for g, _, _ in steps[:k + 1]) for n in names}   # Adagrad's
               for k in range(2)]
-    fits = {rule: [all(np.allclose(-moved[n], step(grads[n], m[n]), rtol=1e-5, atol=1e-12)
-                       for n in names)
-                   for (grads, moved), m in zip(steps, memory)]
+    rtol = 10 * tolerance[0]
+
+    def fit(step, moved, before):                          # within their precision's rounding
+        eps = np.finfo(before.dtype).eps if np.issubdtype(before.dtype, np.floating) else 0.0
+        return bool(np.all(np.abs(-moved - step) <= rtol * np.abs(step) + 1e-12
+                           + 4 * eps * np.abs(before.astype(np.float64))))
+    fits = {rule: {n: [fit(step(grads[n], m[n]), moved[n], before[n])
+                       for (grads, moved, before), m in zip(steps, memory)] for n in names}
             for rule, step in rules.items()}
-    found = [rule for rule, ok in fits.items() if all(ok)]
-    (grads, moved), still = steps[0], [n for n in names if not steps[0][1][n].any()]
-    what = (found[0] if found else
-            "no parameter changed" if len(still) == len(names) else
+    common = [rule for rule in rules if all(all(fits[rule][n]) for n in names)]
+    if common:
+        return cl.add("28", "update_weights, two steps", True, common[0])
+    rule_of = {n: next((rule.split(",")[0] for rule in rules if all(fits[rule][n])), None)
+               for n in names}
+    (grads, moved, _), still = steps[0], [n for n in names if not steps[0][1][n].any()]
+    none = [n for n in names if rule_of[n] is None]
+    groups = {}
+    for n in names:
+        groups.setdefault(rule_of[n], []).append(n)
+    what = ("no parameter changed" if len(still) == len(names) else
             f"{', '.join(still)} did not change" if still else
             "the parameters moved along +gradient: a wrong sign"
             if sum(float((moved[n] * grads[n]).sum()) for n in names) > 0 else
             "step 1 is Adagrad's, step 2 is not: memory not accumulated (memory += d**2)?"
-            if any(ok[0] for ok in list(fits.values())[1:]) else
-            f"step 1 moved Wf[0, 0] by {moved['Wf'].flat[0]:.3g}, "
-            f"with dWf[0, 0] = {grads['Wf'].flat[0]:.3g}")
-    cl.add("28", "update_weights, two steps", bool(found),
-           what if found else f"neither SGD nor Adagrad: {what}",
+            if all(any(fits[rule][n][0] for rule in list(rules)[1:]) for n in none) else
+            f"step 1 moved {none[0]}[0, 0] by {moved[none[0]].flat[0]:.3g}, with "
+            f"d{none[0]}[0, 0] = {grads[none[0]].flat[0]:.3g}")
+    followed = "; ".join(f"{' '.join(ns)}: {rule}" for rule, ns in groups.items() if rule)
+    cl.add("28", "update_weights, two steps", False,
+           ("neither SGD nor Adagrad: " + what if len(none) == len(names) else
+            f"{' '.join(none)} fit neither SGD nor Adagrad ({what})" if none else "")
+           + "; " * bool(none and followed) + followed
+           + " - use one rule for all ten" * (len(groups) > 1 and not none),
            "SGD: param -= lr * d; or Adagrad: memory += d**2; "
-           "param -= lr * d / np.sqrt(memory + 1e-8)")
+           "param -= lr * d / np.sqrt(memory + 1e-8); the same rule for every parameter")
 
 def check_attempt(path, seed=SEED):
     """The Checklist of the learner's LSTMFromScratch at `path`; CheckSetupError if it cannot be
     read or imported."""
+    global tolerance
+    tolerance = TOLERANCE["float64"]                     # until their arrays show float32
     cl = Checklist(path, STUB_ERRORS)
     cls = cl.find("LSTMFromScratch") if cl.load() is not None else None
+    cl.seconds = 10                                      # a call: a correct one takes milliseconds
     theirs, ok = cl.call("1-5", "LSTMFromScratch(5, 4, 6)", cls, 5, 4, 6) if cls else (None, False)
     ours, inputs, targets, h0, C0 = random_gradcheck_case(seed)  # D=5, H=4, V=6, random parameters
     labels = ok and _parameters(cl, theirs, ours) and _one_step(

@@ -64,6 +64,12 @@ def test_solution_itself_and_a_stub_style_attempt_pass(capsys):
     ("self.dbf += df_raw", "self.dbf += df", "23", "max diff"),
     ("dC_next = dC * self.f_gates[t]", "dC_next = dC", "24", "max diff"),
     ("dh = self.Wy.T @ dy + dh_next", "dh = self.Wy.T @ dy", "18", "differ, as ours do when"),
+    ("dC_next = dC * self.f_gates[t]", "dC_next = dC * self.f_gates[t - 1]", "24",
+     "differ, as ours do when"),
+    ("dC_next = dC * self.f_gates[t]", "dC_next = (dC - dC_next) * self.f_gates[t]", "24",
+     "with only the cell gradient dC_next passing back"),
+    ("dh_next = dconcat[:H]", "dh_next = dh_next + dconcat[:H]", "26",
+     "with only the hidden gradient dh_next passing back"),
     ("self.dWi += np.outer(di_raw, concat)", "self.dWi += np.outer(df_raw, concat)", "22, 25", "max diff"),
     ('np.clip(getattr(self, "d" + name), -5, 5, out=getattr(self, "d" + name))', "pass", "27",
      "largest |dby| = 2"),
@@ -151,3 +157,33 @@ def test_odd_attempts_get_a_row_never_a_traceback(tmp_path, old, new, todo, deta
         assert not failed and len(rows) == 27
     else:
         assert failed[0][0] == todo and detail in failed[0][3], failed[0]
+
+
+@pytest.mark.parametrize("name,fragments", [
+    ("bug_todo28_bias_sgd_weight_adagrad.py",
+     ["Wf Wi Wc Wo Wy: Adagrad", "bf bi bc bo by: plain SGD", "use one rule for all ten"]),
+    ("bug_todo1_5_biases_as_lists.py", ["bf, bi, bc, bo, by are Python lists", "NumPy arrays (biases np.zeros(H))"]),
+    ("bug_todo27_clip_pm1_float32.py", ["clipped to [-1, 1]"]),
+    ("bug_todo6_x_always_first_input.py", ["inputs_cache over 6 steps"]),
+])
+def test_the_first_failure_says_what_the_learner_did(name, fragments):
+    todo, what, detail = first_failure(os.path.join(HERE, "course", "ex1", name))
+    assert all(f in what + " " + detail for f in fragments), (todo, what, detail)
+    assert "missing" not in detail and "neither" not in detail
+
+
+def test_float32_rounding_passes_but_a_float32_slip_fails(tmp_path):
+    # the stub-style attempt in float32: rounding near 1e-7 passes; one real slip still fails
+    with open(ATTEMPT) as handle:
+        source = handle.read()
+    planted = tmp_path / "attempt.py"
+    cast = source.replace("def forward(self, inputs, targets, h_prev, C_prev):",
+                          "def forward(self, inputs, targets, h_prev, C_prev):\n"
+                          "        for n in ('Wf', 'Wi', 'Wc', 'Wo', 'Wy', 'bf', 'bi', 'bc', 'bo', 'by'):\n"
+                          "            setattr(self, n, getattr(self, n).astype(np.float32))", 1)
+    assert cast != source
+    planted.write_text(cast)
+    rows = ex1.check_attempt(str(planted)).rows
+    assert not [row for row in rows if row[2] is False] and "plain SGD" in rows[-1][3]
+    planted.write_text(cast.replace("dC_next = dC * self.f_gates[t]", "dC_next = dC * self.f_gates[t - 1]"))
+    assert todos(first_failure(planted)[0]) == {24}
