@@ -1138,6 +1138,7 @@ def check_attempt(path, seed=SEED):
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed: expected an integer >= 0, got {seed!r}")
     cl, state = Checklist(path, CHECK_STUB_ERRORS, seconds=10), np.random.get_state()
+    TOLERANCE.update(FLOAT64_TOLERANCE)
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -1154,16 +1155,24 @@ def check_attempt(path, seed=SEED):
     return cl
 
 def _try(cl, fn, *args):
-    """(fn(*args), None) run as the learner's code runs; (None, error) if it raised anything."""
+    """(fn(*args), None) run as the learner's code runs, within the check's time left; (None, error)
+    if it raised anything (TimeoutError too when no time is left)."""
+    if cl.limit() < 0.5:
+        return None, TimeoutError("not run: the calls above used up the check's time")
     try:
-        with in_folder(cl.folder, cl.seconds):
+        with in_folder(cl.folder, cl.limit()):
             return fn(*args), None
     except BaseException as err:                              # the learner's: reported by the caller
         return None, err
 
-def _close(a, b, rtol=1e-5):
-    return a is not None and b is not None and np.shape(a) == np.shape(b) and \
-        bool(np.allclose(a, b, rtol=rtol, atol=1e-8))
+FLOAT64_TOLERANCE = {"rtol": 1e-5, "atol": 1e-8, "step_atol": 1e-10}    # step_atol: of a weight's move
+FLOAT32_TOLERANCE = {"rtol": 1e-4, "atol": 1e-6, "step_atol": 1e-6}     # float32 rounds at 6e-8 relative
+TOLERANCE = dict(FLOAT64_TOLERANCE)         # of this check: _check_gru sets it from the GRU's dtype
+
+
+def _close(a, b, rtol=None):
+    return a is not None and b is not None and np.shape(a) == np.shape(b) and bool(np.allclose(
+        a, b, rtol=max(rtol or 0, TOLERANCE["rtol"]), atol=TOLERANCE["atol"]))
 
 def _gap(a, b):
     """How far the learner's `a` is from our `b`, as text: the largest difference, and the factor when
@@ -1278,10 +1287,24 @@ def _their_grads(g, back, H):
         dh = value if dh is None and isinstance(value, np.ndarray) and value.size == H else dh
     return places, dh
 
-def _grad(lay, places, name, shape):
-    """The learner's gradient of `name` as ours is laid out, or None (not found, or not an array of
-    that size)."""
-    return _with(lambda: lay.ours(name, places[name][0][1], shape)) if name in places else None
+def _gradient_places(lay, places, name, shape, want=None):
+    """Of the places where backward may have left the gradient of `name`, [(place, value, value as
+    ours is laid out)] for those that hold it: the ones equal to `want` (our gradient), else the ones
+    not all zero (an Adagrad memory such as self.G['Wr'] starts at zero and backward leaves it so),
+    else all of them. Arrays of another size are left out."""
+    found = [(place, value, mine) for place, value in places.get(name, [])
+             if (mine := _with(lambda v=value: lay.ours(name, v, shape))) is not None]
+    for keep in (lambda v: _close(v, want), lambda v: np.any(v), lambda v: True):
+        chosen = [item for item in found if keep(item[2])]
+        if chosen:
+            return chosen
+    return []
+
+def _grad(lay, places, name, shape, want=None):
+    """The learner's gradient of `name` as ours is laid out (see _gradient_places), or None (not
+    found, or not an array of that size)."""
+    chosen = _gradient_places(lay, places, name, shape, want)
+    return chosen[0][2] if chosen else None
 
 class GRULayout:
     """How the learner stores what ours stores: each parameter's shape and orientation, the state shape,
@@ -1396,6 +1419,8 @@ def _check_gru(cl, module, seed, D=5, H=4, V=6):
                 ", small random numbers such as np.random.randn(...) * 0.01" if name[0] == "W" else ""))
         else:
             shapes[name] = value.shape
+            if value.dtype.itemsize < 8:                      # float32 (or 16): compared at its rounding
+                TOLERANCE.update(FLOAT32_TOLERANCE)
     if len(shapes) < len(want):
         return
     cl.add("1-5", "parameters", True, ", ".join(f"{n} {s}" for n, s in shapes.items()))
@@ -1413,6 +1438,8 @@ def _check_gru(cl, module, seed, D=5, H=4, V=6):
                 _put(g, name, lay.theirs(name, P[name]))
             try:
                 return g.forward(list(ins), list(tgs), h0.reshape(lay.state).copy())
+            except TimeoutError:                              # the time is up: never a second try
+                raise
             except Exception:                                 # a forward that needs arrays (inputs.shape)
                 return g.forward(np.array(ins), np.array(tgs), h0.reshape(lay.state).copy())
         out, err = _try(cl, forward)
@@ -1511,7 +1538,7 @@ def _check_gru(cl, module, seed, D=5, H=4, V=6):
     for names in (("Wy", "by"), ("Wh", "bh"), ("Wz", "bz"), ("Wr", "br")):
         problems = []
         for name in names:
-            value = theirs1[name] = _grad(lay, places, name, P[name].shape)
+            value = theirs1[name] = _grad(lay, places, name, P[name].shape, ref["d" + name])
             if name not in places:
                 problems.append(f"d{name} not found")
             elif not _close(value, ref["d" + name]):
@@ -1530,7 +1557,9 @@ def _check_gru(cl, module, seed, D=5, H=4, V=6):
                f"differs by up to {_gap(dh, ref['dh_next'])}", GRU_GRAD_HINTS["dh_next"])
     if not any(row[2] is False for row in cl.rows):           # one step matches: now several
         _check_steps(cl, g, lay, P, run, case, expected, located, theirs1)
-    _check_update(cl, g, lay, P, places, rng)
+    # The update is given gradients only where backward leaves them, never in a memory dict.
+    _check_update(cl, g, lay, P, {n: [item[:2] for item in _gradient_places(
+        lay, places, n, P[n].shape, ref["d" + n])] for n in GRU_NAMES}, rng)
 
 def _check_steps(cl, g, lay, P, run, case, expected, located, before, T=6):
     """6 steps from a random h_prev: the first value that differs, in the order forward and backward
@@ -1557,8 +1586,10 @@ def _check_steps(cl, g, lay, P, run, case, expected, located, before, T=6):
                 return cl.add("6", f"{what} at step {t} of {T}", False,
                               f"{label}[{keys[i]!r}] differs by up to {_gap(rows[i], want[i])}" +
                               ("; step 1 matches" if t == 2 else f"; steps 1-{t - 1} match" if t > 2 else ""),
-                              "what carries from one step to the next: h_prev of step t is h_t of step t-1 "
-                              "(and each step reads its own cached values)" if t > 1 else equation)
+                              "what changes from one step to the next: h_prev of step t is h_t of step t-1"
+                              + (f", and x_t the one-hot of step t's own input (id {ins[t - 1]} at step {t}, "
+                                 f"not step 1's {ins[0]})" if ins[t - 1] != ins[0] else "") +
+                              "; each step reads its own cached values" if t > 1 else equation)
     loss = _loss_of(g, out)
     if not _close(loss, ref["loss"]):
         ratio = loss / ref["loss"] if loss is not None and ref["loss"] else None
@@ -1572,7 +1603,7 @@ def _check_steps(cl, g, lay, P, run, case, expected, located, before, T=6):
            " at every step")
     places, dh = _their_grads(g, back, lay.H)
     for name in ("Wy", "by", "Wh", "bh", "Wz", "bz", "Wr", "br"):
-        value = _grad(lay, places, name, P[name].shape)
+        value = _grad(lay, places, name, P[name].shape, ref["d" + name])
         if not _close(value, ref["d" + name]):
             stale = value is not None and before.get(name) is not None and \
                 _close(value, ref["d" + name] + before[name])
@@ -1593,7 +1624,7 @@ def _check_steps(cl, g, lay, P, run, case, expected, located, before, T=6):
     if err is not None:
         return cl.failed(todo, "forward, backward over 30 steps", err)
     places = _their_grads(g, back, lay.H)[0]
-    theirs = {n: _grad(lay, places, n, P[n].shape) for n in GRU_NAMES}
+    theirs = {n: _grad(lay, places, n, P[n].shape, ref["d" + n]) for n in GRU_NAMES}
     clipped = [n for n in GRU_NAMES if not np.allclose(ref["d" + n], raw["d" + n])]
     if all(_close(theirs[n], ref["d" + n]) for n in GRU_NAMES):
         return cl.add("7", "clipping, 30 steps", True, f"d{', d'.join(clipped)} clipped to [-5, 5] as ours")
@@ -1644,9 +1675,10 @@ def _check_update(cl, g, lay, P, places, rng, lr=0.1):
     after = []
     for G in grads:
         _, err = _try(cl, step, G)
+        moved, err = (None, err) if err is not None else _try(cl, read)   # read: under the time limit too
         if err is not None:
             return cl.failed("8", "update_weights(0.1)", err)
-        after.append(read())
+        after.append(moved)
     G1, G2 = grads
     rules = {"plain SGD": lambda n: (G1[n], G1[n] + G2[n])}
     for eps in (1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-10, 1e-12, 0.0):
@@ -1662,7 +1694,7 @@ def _check_update(cl, g, lay, P, places, rng, lr=0.1):
         """The learning rate that makes `moved` = rate * `unit`, or None if none does."""
         moved, unit = np.ravel(moved), np.ravel(unit)
         value = float(moved @ unit / (unit @ unit))
-        return value if np.allclose(moved, value * unit, rtol=1e-4, atol=1e-10) else None
+        return value if np.allclose(moved, value * unit, rtol=1e-4, atol=TOLERANCE["step_atol"]) else None
 
     def fit(n):
         """(rule, learning rate) that moved parameter n as it moved, or (None, what the step looked like)."""
@@ -1675,20 +1707,29 @@ def _check_update(cl, g, lay, P, places, rng, lr=0.1):
             found = rate(np.concatenate([m.ravel() for m in moved]), np.concatenate([u.ravel() for u in units(n)]))
             if found is not None:
                 return rule, found
-        first = next((rule for rule, units in rules.items() if rate(moved[0], units(n)[0]) is not None), None)
-        return None, (f"its first step was {first}, its second was not" if first else
-                      f"moved by up to {np.abs(moved[1]).max():.1e}, as neither SGD nor Adagrad would")
+        first = next(((rule, found) for rule, units in rules.items()
+                      if (found := rate(moved[0], units(n)[0])) is not None), None)
+        if first is None:
+            return None, f"moved by up to {np.abs(moved[1]).max():.1e}, as neither SGD nor Adagrad would"
+        rule, found = first
+        if rule == "plain SGD" and found > 10 * lr:               # d / sqrt(epsilon): no memory yet
+            return None, (f"step 1 moved by learning_rate * d / {lr / found:.0e} ({found / lr:.0e} x an SGD "
+                          f"step; {lr / found:.0e} = sqrt({(lr / found) ** 2:.0e})), as if the memory were "
+                          "still 0: is d**2 added to it after the step instead of before?")
+        return None, f"step 1 was {rule}" + (f" at learning rate {found:.4g}" if abs(found - lr) >
+                                             TOLERANCE["rtol"] * lr else "") + ", step 2 was not"
     fits = {n: fit(n) for n in GRU_NAMES}
     rule = fits["Wr"][0]
     if rule and "overwritten" not in rule and all(
-            r == rule and abs(value - lr) <= 1e-6 * lr for r, value in fits.values()):
+            r == rule and abs(value - lr) <= TOLERANCE["rtol"] * lr for r, value in fits.values()):
         return cl.add("8", "update_weights, 2 calls", True, rule + " (either rule passes)")
     parts = {}
     for n, (rule, rate) in fits.items():
         text = rate if rule is None else (
             f"{rule} (memory = d**2 where Adagrad adds: memory += d**2)" if "overwritten" in rule else
             f"{rule}, but up the gradient (param += ..., not -=)" if rate < 0 else
-            f"{rule} at learning rate {rate:.4g}, not the {lr} given" if abs(rate - lr) > 1e-6 * lr else rule)
+            f"{rule} at learning rate {rate:.4g}, not the {lr} given" if abs(rate - lr) > TOLERANCE["rtol"] * lr
+            else rule)
         parts.setdefault(text, []).append(n)
     cl.add("8", "update_weights, 2 calls", False, "; ".join(f"{' '.join(ns)}: {t}" for t, ns in parts.items()),
            UPDATE_HINT)

@@ -183,6 +183,8 @@ def test_the_solution_passes_its_own_check(capsys):
      "Adagrad, epsilon 1e-06 inside the square root"),
     (OTHER_STYLE, X_FIRST, "concat [x_t, h_prev]"),
     (OTHER_STYLE, PYTORCH, "PyTorch's convention"),
+    # an Adagrad memory named G, keyed by parameter like a gradients dict: given no gradients
+    (OTHER_STYLE, (("self.mem", "self.G"),), "Adagrad, epsilon 1e-08 outside the square root"),
     (OTHER_STYLE, (("self.cache = cache", "self.cache = lambda: cache"), ("= self.cache\n", "= self.cache()\n")),
      "judged through the loss and gradients"),
 ], ids=style)
@@ -232,6 +234,8 @@ def test_correct_styles_pass_and_say_what_was_found(tmp_path, source, edits, fou
              'for name in ("Wr", "br", "Wz", "bz", "Wh", "bh", "Wy"):\n            setattr(self, name, getattr')],
      "8", "update_weights", "by: did not change"),
     (OTHER_STYLE, [("self.mem[k] += d * d", "self.mem[k] = d * d")], "8", "update_weights", "memory overwritten"),
+    (OTHER_STYLE, [("            self.mem[k] += d * d\n", ""), ("+ 1e-8)\n", "+ 1e-8)\n            self.mem[k] += d * d\n")],
+     "8", "update_weights", "step 1 moved by learning_rate * d / 1e-08 (1e+08 x an SGD step"),
     # count_parameters and train_model
     (STUB, [('k[0] in "Wb"', 'k[0] == "W"')], "9", "count_parameters(GRU", "expected 26,358"),
     (STUB, [("    return losses, times\n", "    return losses\n")], "10", "train_model(GRU", "not (losses, times)"),
@@ -252,6 +256,23 @@ def test_a_planted_bug_is_named_first_at_its_todo(tmp_path, source, edits, todo,
     assert not any(row[0] == "-" and row[1].startswith("could not compare") for row in rows), rows
 
 
+def test_the_time_limit_is_never_taken_for_a_forward_that_needs_arrays(tmp_path):
+    """A forward stopped by the time limit is a FAIL row, never retried (a retry would run untimed)."""
+    rows = check(tmp_path, STUB, [("loss = 0.0\n", "loss = 0.0\n        if isinstance(inputs, list):\n"
+                                   "            raise TimeoutError('still running after 10 s')\n")])
+    row = first_failure(rows)
+    assert row[0] == "6" and row[1].startswith("forward") and "TimeoutError" in row[3], row
+
+
+@pytest.mark.parametrize("name,said", [
+    ("bug_todo8_adagrad_memory_after_step.py", "learning_rate * d / 1e-04 (1e+04 x an SGD step; 1e-04 = sqrt(1e-08))"),
+    ("bug_todo6_x_from_first_input.py", "x_t the one-hot of step t's own input"),
+])
+def test_course_attempts_hear_what_their_step_did(name, said):
+    row = first_failure(ex5.check_attempt(os.path.join(COURSE, "ex5", name)).rows)
+    assert said in row[3] + row[4], row
+
+
 def test_one_step_rows_name_the_cache_and_skip_without_crashing(tmp_path, capsys):
     rows = check(tmp_path, STUB, [("r_gates", "reset_memory_1")])     # an unusual name: found by value
     assert ("6", "r_t, 1 step", True, "as self.reset_memory_1") == rows[2][:4]
@@ -270,7 +291,10 @@ def test_one_step_rows_name_the_cache_and_skip_without_crashing(tmp_path, capsys
                          ids=os.path.basename)
 def test_course_attempts_get_the_verdict_they_expect(path, capsys):
     with open(path, encoding="utf-8") as handle:
-        expect = re.search(r"EXPECT:\s*(pass|FAIL TODO [\d ,\-]+)", handle.read()).group(1)
+        text = handle.read()
+    expect = re.search(r"EXPECT:\s*(pass|FAIL TODO [\d ,\-]+)", text).group(1)
+    if "NEEDS: the merged harness" in text and "within" not in ex5.Checklist.todo_at.__doc__:
+        pytest.skip("the harness before the lead's merge names the TODO comment above the function")
     checklist = ex5.check_attempt(path)
     code = checklist.report(ex5.CHECK_TITLE)
     assert "Traceback" not in capsys.readouterr().out
