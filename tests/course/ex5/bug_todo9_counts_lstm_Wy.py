@@ -1,6 +1,5 @@
 """EXPECT: FAIL TODO 9
-QA attempt e10: the error is raised in count_parameters, which carries no TODO comment; the merged harness names the caller's TODO 9 (the old one, the TODO 1-5 comment above).
-NEEDS: the merged harness (tests/test_ex05_check.py skips this file until then).
+QA attempt e10: the error is raised in count_parameters, which carries no TODO comment, so the check names the caller's TODO 9.
 Ex5 attempt e10_count_lstm_Wy (based on my g6.py style).
 BUG at TODO 9: count_parameters uses the stub's L131 name Wy for the LSTM (the ref calls it Why): AttributeError for an LSTM.
 EXPECTED VERDICT: FAIL, first FAIL row should name TODO 9 (ideally saying the ref names it Why).
