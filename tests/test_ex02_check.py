@@ -295,7 +295,7 @@ def test_a_state_carried_on_correctly_passes_todo_6(course):
         "        loss, h, C, cache = lstm.forward(x, y, h, C)")
     checklist = ex2.check_attempt(write(course, source))
     row = next(row for row in checklist.rows if row[0] == "6")
-    assert row[2] is True and row[3] == "carried on 85 times, zeros at the other 15 windows", row
+    assert row[2] is True and row[3] == "carried on 85 times, zeros at the other 15 window(s)", row
     assert not [row for row in checklist.rows if row[2] is False]
 
 
