@@ -1196,7 +1196,7 @@ def window_problem(windows, text):
                     if shift is not None else
                     f"window {k}: the targets are not the {L} characters after the inputs")
     if len({tuple(x) for x, _ in windows}) == 1:
-        p = windows[0][0] and next(p for p in range(len(text)) if text[p:p + L] == windows[0][0])
+        p = next(p for p in range(len(text)) if text[p:p + L] == windows[0][0])
         return f"the same window, text[{p}:{p + L}], at each of the {len(windows)} updates"
     return ""
 
