@@ -301,6 +301,7 @@ def main(argv=None):
 import argparse
 import contextlib
 import importlib.util
+import inspect
 import io
 import re
 import signal
@@ -953,8 +954,13 @@ def watching(module, log, limit=10 ** 9):
             if name == "backward" and sum(entry[0] == name for entry in log) >= limit:
                 raise TooManyUpdates
             result = method(self, *args, **kwargs)
-            log.append((name, self, args + tuple(kwargs.values()),
-                        lstm_params(self) if name == "__init__" else result))
+            try:                                        # keywords in the signature's order
+                args = tuple(inspect.signature(method).bind(self, *args, **kwargs)
+                             .arguments.values())[1:]
+            except (TypeError, ValueError):
+                args += tuple(kwargs.values())
+            log.append((name, self, snapshot(args),
+                        lstm_params(self) if name == "__init__" else snapshot(result)))
             return result
         return logged
     patches = [(Ref, name, spy(name, vars(Ref)[name]))
@@ -970,6 +976,14 @@ def watching(module, log, limit=10 ** 9):
     finally:
         for owner, name, value in saved:
             setattr(owner, name, value)
+
+def snapshot(values):
+    """A tuple's arrays and lists copied, so that a learner who reuses a buffer (h[:] = ...) does
+    not rewrite what the log kept; anything else (a tuple's cache dict) as it is."""
+    if not isinstance(values, tuple):
+        return values
+    return tuple(np.array(v) if isinstance(v, np.ndarray) else list(v) if isinstance(v, list)
+                 else v for v in values)
 
 def quietly(fn, *args):
     """(what fn(*args) printed, its result), or TooManyUpdates when `watching` stopped it."""
@@ -1040,9 +1054,11 @@ def check_pattern(cl, module, seed, run):
                                   "return text, char_to_idx, idx_to_char")
         want = create_repeating_pattern(*args)
         wrong.setdefault("1", None if out[0] == want[0]
-                         else f"{args}: {out[0]!r:.30}, not {want[0]!r:.30}")
-        wrong.setdefault("2", None if out[1:] == want[1:]
-                         else f"{args}: {out[1]!r:.40}, not {want[1]}")
+                         else f"{args}: {text_diff(out[0], want[0])}")
+        wrong.setdefault("2", next((f"{args}: {name} {short(got)}, not {short(right)}"
+                                    for name, got, right in zip(("char_to_idx", "idx_to_char"),
+                                                                out[1:], want[1:])
+                                    if got != right), None))
         wrong = {todo: detail for todo, detail in wrong.items() if detail}
     for todo, what, hint in (
             ("1", "text", "TODO 1: text = pattern * repeats"),
@@ -1050,6 +1066,25 @@ def check_pattern(cl, module, seed, run):
              "TODO 2 numbers the characters in sorted order: chars = sorted(set(text)); "
              "char_to_idx = {ch: i for i, ch in enumerate(chars)}")):
         cl.add(todo, what, todo not in wrong, wrong.get(todo, "as the solution's"), hint)
+
+def short(value, width=60):
+    """repr(value), cut to about `width` characters with '...' if longer (a str keeps its
+    quotes)."""
+    if isinstance(value, str) and len(repr(value)) > width:
+        return repr(value[:width - 5]) + "..."
+    text = repr(value)
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+def text_diff(got, want):
+    """How the text `got` differs from `want`: the lengths, and where they part."""
+    if not isinstance(got, str):
+        return f"{describe(got)}, not a str of {len(want)} characters"
+    k = next((k for k, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+    return (f"{len(got)} characters, expected {len(want)}; " +
+            (f"they first differ at index {k}: {short(got[k:], 16)}, expected {short(want[k:], 16)}"
+             if k < min(len(got), len(want)) else
+             f"the first {k} agree, then yours goes on with {short(got[k:], 16)}"
+             if len(got) > k else f"yours stops after the first {k}"))
 
 def check_training(cl, module, seed, run):
     """TODO 3-10: train_and_capture_gates("abc" x 20, char_to_idx, 16, 100), its LSTM's calls
@@ -1070,10 +1105,13 @@ def check_training(cl, module, seed, run):
                       "return lstm, gates_dict, cell_states, test_seq: the driver unpacks four "
                       "(the exercise file's docstring says 3)")
     lstm, gates_dict, cell_states, test_seq = out[1]
+    if isinstance(gates_dict, dict) and as_steps(gates_dict.get("forget")) is not None:
+        run["style"] = gates_dict["forget"]     # their container style, even if a row fails below
     last = max([k for k, entry in enumerate(log) if entry[0] == "backward"], default=-1)
     capture = next((entry for entry in reversed(log[last + 1:]) if entry[0] == "forward"), None)
+    probe = lambda: probe_windows(cl, module, fn, seed)       # noqa: E731
     if not check_loop(cl, ids, H, N, len(c2i), [entry for entry in log if entry is not capture],
-                      isinstance(getattr(module, "LSTM", None), type)):
+                      isinstance(getattr(module, "LSTM", None), type), probe):
         return
     wrong = ("" if isinstance(test_seq, (str, list)) and "".join(map(str, test_seq)) == text[:20]
              else f"test_seq is {describe(test_seq)} {str(test_seq)[:24]!r}")
@@ -1093,10 +1131,11 @@ def check_training(cl, module, seed, run):
               "h = np.zeros((hidden_size, 1)), C too"):
         check_gates_dict(cl, gates_dict, cell_states, lstm_params(lstm), capture, ids[:20], run)
 
-def check_loop(cl, ids, H, N, V, log, has_class):
+def check_loop(cl, ids, H, N, V, log, has_class, probe):
     """TODO 3-8 from the logged calls: the LSTM's size, N updates, windows whose targets are the
-    next characters, a backward and an update_weights per forward, and a lower loss on the
-    text."""
+    next characters (judged on probe(), a second run on a text that never repeats), states that
+    are zeros or carried on, a backward and an update_weights per forward, and a lower loss on
+    the text."""
     model, p0 = next(((e[1], e[3]) for e in reversed(log) if e[0] == "__init__"), (None, None))
     if model is None:           # never built, or the file has a model of its own (not watched)
         return cl.add("3", "LSTM(vocab_size, hidden_size, ...)", False if has_class else None,
@@ -1106,10 +1145,12 @@ def check_loop(cl, ids, H, N, V, log, has_class):
     size = p0["Wf"].shape if p0 else (0, 0)
     calls = {kind: [e[2] for e in log if e[0] == kind and e[1] is model]
              for kind in ("forward", "backward", "update_weights")}
-    windows = [(ids_of(args[0]), ids_of(args[1])) for args in calls["forward"]]
-    shifted = all(x and y and x[1:] == y[:-1] and x != y for x, y in windows)
-    rounds = len(calls["backward"]) or len(windows)    # an extra forward to watch the loss is fine
+    returned = [e[3] for e in log if e[0] == "forward" and e[1] is model]
+    rounds = len(calls["backward"]) or len(calls["forward"])  # an extra forward to watch the loss
     loss = [replay(p, ids)["loss"] / (len(ids) - 1) for p in (p0, lstm_params(model))]
+    states, carried = state_problem(calls["forward"], returned)
+    windows = probe() if size == (H, H + V) and rounds == N else []   # only if rows 3, 4 pass
+    moves = window_problem(windows, encode("text", PROBE_TEXT, PROBE_C2I).tolist())
     rows = [
         ("3", "LSTM(vocab_size, hidden_size, ...)", size == (H, H + V),
          f"hidden_size {size[0]}, vocab_size {size[1] - size[0]}",
@@ -1118,11 +1159,19 @@ def check_loop(cl, ids, H, N, V, log, has_class):
          f"{rounds} rounds for num_iterations={N}"
          + ("" if calls["backward"] else " (forward passes; no backward)"),
          "TODO 4: for it in range(num_iterations): forward, backward, update"),
-        ("5", "windows: inputs, next characters", shifted and len(set(map(str, windows))) > 1,
-         "the targets are not the inputs one character on" if not shifted
-         else f"{len(set(map(str, windows)))} different windows",
+        ("5", "windows: inputs, next characters", None if windows is None else not moves,
+         "not judged: the run on a second text failed" if windows is None else moves or
+         f"on a text that never repeats, {len(windows)} windows at "
+         f"{len({tuple(x) for x, _ in windows})} places, targets one character on",
          "TODO 5 moves the window each update (a random start, or a pointer) and targets the "
          "next characters: inputs = text[p:p+L], targets = text[p+1:p+L+1], as ids"),
+        ("6", "forward(inputs, targets, h, C)", not states,
+         states or ("zeros every window" if not carried else
+                    f"carried on {carried} times, zeros at the other "
+                    f"{len(calls['forward']) - carried} window(s)"),
+         "TODO 6: loss, h, C, cache = lstm.forward(inputs, targets, h, C) (h before C); pass "
+         "zeros to start a window afresh, or the h and C the last forward returned to carry "
+         "them on"),
         ("7", "backward(inputs, targets, cache)", len(calls["backward"]) == N,
          f"{len(calls['backward'])} calls",
          "TODO 7: grads = lstm.backward(inputs, targets, cache), once per forward"),
@@ -1131,6 +1180,86 @@ def check_loop(cl, ids, H, N, V, log, has_class):
          f"{loss[0]:.4f} -> {loss[1]:.4f}",
          "TODO 8: lstm.update_weights(grads) after each backward, which must lower the loss")]
     return all(cl.add(*row) for row in rows)
+
+# A text over 'abc' in which no 4 characters in a row occur twice (the start of a de Bruijn
+# sequence): a training window's content tells where in the text it was taken.
+PROBE_TEXT = "aaaabaaacaabbaabcaacbaaccababacabbbabbcabcbabccacacbbacbcacc"
+PROBE_C2I, PROBE_ITERATIONS = {"a": 0, "b": 1, "c": 2}, 20
+
+def probe_windows(cl, module, fn, seed):
+    """The training windows, (input ids, target ids) per forward, of train_and_capture_gates on
+    PROBE_TEXT for PROBE_ITERATIONS updates; None if that call raised (a FAIL row says where)."""
+    log, H, N = [], CHECK_HIDDEN, PROBE_ITERATIONS
+    np.random.seed(seed)
+    with watching(module, log, limit=N + 5):
+        _, ran = cl.call("5", f"train_and_capture_gates(text2, char_to_idx, {H}, {N})", quietly,
+                         fn, PROBE_TEXT, dict(PROBE_C2I), H, N)
+    if not ran:
+        return None
+    model = next((e[1] for e in reversed(log) if e[0] == "__init__"), None)
+    log = [e for e in log if e[1] is model and e[0] in ("forward", "backward")]
+    last = max([k for k, e in enumerate(log) if e[0] == "backward"], default=len(log))
+    return [(ids_of(e[2][0]), ids_of(e[2][1])) for e in log[:last] if e[0] == "forward"]
+
+def window_problem(windows, text):
+    """Why the windows are not text[p:p+L] with targets text[p+1:p+L+1] at more than one p (in a
+    text that never repeats), or "" if they are."""
+    if not windows:
+        return "no forward call while training on the second text"
+    for k, (x, y) in enumerate(windows, 1):
+        if not x:
+            return f"window {k}: its inputs are not a list of ids"
+        L = len(x)
+        starts = [p for p in range(len(text) - L + 1) if text[p:p + L] == x]
+        if not starts:
+            return f"window {k}: its {L} inputs are not {L} characters in a row of the text"
+        if y is None or len(y) != L:
+            return f"window {k}: {L} inputs but {len(y or [])} targets"
+        if not any(text[p + 1:p + L + 1] == y for p in starts):
+            shift = next((d for d in range(-L, L + 1) if starts[0] + d >= 0
+                          and text[starts[0] + d:starts[0] + d + L] == y), None)
+            return (f"window {k}: the targets are the inputs themselves, not the inputs one "
+                    "character on" if shift == 0 else
+                    f"window {k}: the targets are the inputs moved {shift} characters, not 1"
+                    if shift is not None else
+                    f"window {k}: the targets are not the {L} characters after the inputs")
+    if len({tuple(x) for x, _ in windows}) == 1:
+        p = next(p for p in range(len(text)) if text[p:p + L] == windows[0][0])
+        return f"the same window, text[{p}:{p + L}], at each of the {len(windows)} updates"
+    return ""
+
+def state_problem(args, results):
+    """(why, carried): why the h_prev, C_prev passed to the forwards (args) are not both zeros or
+    both the h, C an earlier forward returned (results: (loss, h, C, cache)), "" if they are; how
+    many times they were carried on."""
+    def flat(value):
+        try:
+            return np.asarray(value, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            return None
+    def same(a, b):
+        return a is not None and b is not None and a.shape == b.shape and \
+            np.allclose(a, b, rtol=1e-6, atol=1e-9)
+    before, carried = [], 0              # (h, C) returned by each forward so far, the last first
+    for k, (given, result) in enumerate(zip(args, results), 1):
+        h, C = (flat(v) for v in given[2:4]) if len(given) >= 4 else (None, None)
+        if h is not None and C is not None and not h.any() and not C.any():
+            pass
+        elif any(same(h, rh) and same(C, rC) for rh, rC in before):
+            carried += 1
+        else:
+            def what(x):
+                return ("zeros" if x is not None and not x.any() else
+                        next((f"the {n} {'the last' if j == 0 else 'an earlier'} forward returned"
+                              for j, pair in enumerate(before) for n, r in zip("hC", pair)
+                              if same(x, r)), None) or
+                        "neither zeros nor a state a forward returned" +
+                        ("" if x is None or not x.size else f" (largest |value| "
+                         f"{np.abs(x).max():.3g})"))
+            return f"window {k}: h_prev was {what(h)}; C_prev was {what(C)}", carried
+        ok = isinstance(result, tuple) and len(result) >= 3
+        before.insert(0, (flat(result[1]), flat(result[2])) if ok else (None, None))
+    return "", carried
 
 def check_gates_dict(cl, gates_dict, cell_states, p, capture, test_ids, run):
     """TODO 10: each gate and cell state kept equals the returned LSTM's own, recomputed from the
@@ -1181,17 +1310,88 @@ def synthetic_gates(run, flip=False):
             "abc" * 6 + "ab", values)
 
 def shown(text, values, percent):
-    """True if `text` prints one of `values` at its printed precision: a number followed by % as a
-    percentage; one without % as the value itself or, for a share (percent), as a percentage or as
-    a fraction of 2+ decimals (so that the labels "> 0.9" and "< 0.1" are not taken for shares)."""
+    """True if `text` prints one of `values` at its printed precision (see printed_as)."""
+    return printed_as(text, values, percent) is not None
+
+def printed_as(text, values, percent):
+    """The number in `text` that prints one of `values` at its printed precision, as written, or
+    None (see number_match)."""
+    m = number_match(text, values, percent)
+    return m and m.group(0).replace(" ", "").replace("\t", "")
+
+def number_match(text, values, percent):
+    """The match of the first number in `text` that prints one of `values` at its printed
+    precision, or None: a number followed by % as a percentage; one without % as the value itself
+    or, for a share (percent), as a percentage or as a fraction of 2+ decimals (so that the labels
+    "> 0.9" and "< 0.1" are not taken for shares)."""
     for m in re.finditer(r"(?<![\w.])[-+]?(\d+\.?\d*|\.\d+)(?:[eE]([-+]?\d+))?([ \t]*%)?", text):
         x, places = float(m.group(0).rstrip("% \t")), len((m.group(1) + ".").split(".")[1])
         tol = 0.5 * 10.0 ** (int(m.group(2) or 0) - places) + 1e-9
         scales = ((100,) if m.group(3) else (1,) if not percent
                   else (100, 1) if places >= 2 else (100,))
         if any(abs(x - s * v) <= tol for v in values for s in scales):
-            return True
-    return False
+            return m
+    return None
+
+GATE_WORDS = {"forget": r"forget|\bf_t\b", "input": r"input|\bi_t\b", "output": r"output|\bo_t\b"}
+
+def gate_lines(text, gate):
+    """What `text` prints about `gate`: the first line that names it and no other gate, with the
+    lines after it up to a blank line or a line naming a gate; "" if no line names it alone."""
+    lines = text.splitlines()
+    def named(line):
+        return {g for g, words in GATE_WORDS.items() if re.search(words, line, re.IGNORECASE)}
+    start = next((k for k, line in enumerate(lines) if named(line) == {gate}), None)
+    if start is None:
+        return ""
+    end = next((k for k in range(start + 1, len(lines)) if not lines[k].strip() or named(lines[k])),
+               len(lines))
+    return "\n".join(lines[start:end])
+
+def stat_mistakes(values, gate):
+    """{statistic: [(value, why, percent)]}: what a slip in TODO 12 would print for `gate`, in
+    the order they are tried (the variance, a fraction, another gate's value, ...); percent None:
+    the number as written, a % after it or not."""
+    v, others = values[gate], [g for g in GATES if g != gate]
+    steps = v.mean(axis=1)                          # one mean per step: a common slip
+    def shares(x):
+        return (x > OPEN).mean(), (x < CLOSED).mean()
+    return {
+        "mean": [(values[g].mean(), f"the {g} gate's?", 0) for g in others],
+        "std": [(v.var(), "the variance?", 0),
+                (steps.std(), "over the per-step means, not all the values?", 0)]
+               + [(values[g].std(), f"the {g} gate's?", 0) for g in others],
+        f"% > {OPEN}": [(shares(v)[0], "a fraction, not a percent?", None),
+                        (shares(steps)[0], "over the per-step means, not all the values?", 1),
+                        (shares(v)[1], f"the % < {CLOSED}?", 1)]
+                       + [(shares(values[g])[0], f"the {g} gate's?", 1) for g in others],
+        f"% < {CLOSED}": [(shares(v)[1], "a fraction, not a percent?", None),
+                          (shares(steps)[1], "over the per-step means, not all the values?", 1),
+                          (shares(v)[0], f"the % > {OPEN}?", 1)]
+                         + [(shares(values[g])[1], f"the {g} gate's?", 1) for g in others]}
+
+def stats_detail(out, gate, values, stats, missing):
+    """For each missing statistic, what the gate's lines printed in its place, if that is a known
+    slip ("std printed 0.118, expected 0.3433 (the variance?)"), else that it was not printed."""
+    lines = gate_lines(out, gate)
+    numbers = re.sub(r"[<>]=?\s*0?\.[19]\b", " ", lines)   # the labels "> 0.9", "< 0.1"
+    for name, x, pct in stats:                    # a statistic printed right is no one's slip
+        m = None if name in missing else number_match(numbers, x, pct)
+        numbers = numbers if m is None else numbers[:m.start()] + " " + numbers[m.end():]
+    parts, unexplained, mistakes = [], False, stat_mistakes(values, gate)
+    for name, x, pct in stats:
+        if name not in missing:
+            continue
+        want = f"{x[0] * (100 if pct else 1):.4g}"
+        hit = next(((found, why) for value, why, share in mistakes[name]
+                    for found in [printed_as(numbers.replace("%", " ") if share is None
+                                             else numbers, [value], bool(share))] if found), None)
+        parts.append(f"{name} printed {hit[0]}, expected {want} ({hit[1]})" if hit
+                     else f"{name} {want} not printed")
+        unexplained = unexplained or not hit
+    where = (f"; the {gate} gate's lines: {short(' '.join(lines.split()), 70)}" if lines
+             else f"; no line names the {gate} gate alone")
+    return "; ".join(parts) + (where if unexplained else "")
 
 def check_analysis(cl, module, seed, run):
     """TODO 11-12: analyze_gates, given gates of known statistics, draws them and prints each
@@ -1213,8 +1413,8 @@ def check_analysis(cl, module, seed, run):
                  (f"% < {CLOSED}", [(v < CLOSED).mean()], 1)]
         missing = [name for name, x, percent in stats if not shown(out[0], x, percent)]
         cl.add("12", f"{gate} gate statistics", not missing,
-               (f"{', '.join(missing)} not printed; expected " if missing else "")
-               + ", ".join(f"{name} {x[0] * (100 if pct else 1):.4g}" for name, x, pct in stats),
+               stats_detail(out[0], gate, values, stats, missing) if missing else
+               ", ".join(f"{name} {x[0] * (100 if pct else 1):.4g}" for name, x, pct in stats),
                f"TODO 12 prints, for each gate, the mean and std of all its values and the % of "
                f"them above {OPEN} and below {CLOSED}")
 

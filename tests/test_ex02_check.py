@@ -145,7 +145,12 @@ def test_a_correct_attempt_written_here_passes(course, capsys):
      "not the inputs one character on"),
     ("        lstm.update_weights(grads)\n", "", "8", "0 calls; loss per character"),
     ('gates = {"forget": [cache["fs"]', 'gates = {"forget": [cache["os"]', "10", "it holds the output values"),
-    ("v.std()", "v.var()", "12", "std not printed"),
+    ("v.std()", "v.var()", "12", "expected 0.3433 (the variance?)"),
+    ("p = np.random.randint(0, len(ids) - 26)", "p = 0", "5", "the same window, text[0:25]"),
+    ("        loss, h, C, cache = lstm.forward(x, y, np.zeros((hidden_size, 1)), np.zeros((hidden_size, 1)))",
+     "        h, C = (h, C) if it else (np.zeros((hidden_size, 1)), np.zeros((hidden_size, 1)))\n"
+     "        loss, C, h, cache = lstm.forward(x, y, h, C)", "6",
+     "window 2: h_prev was the C the last forward returned; C_prev was the h the last forward returned"),
     ("plt.imshow(np.hstack(values), aspect=\"auto\")", "pass", "11", "0 panel(s)"),
 ])
 def test_a_planted_bug_is_named_first_at_its_todo(course, old, new, todo, detail):
@@ -281,3 +286,90 @@ def test_the_unfilled_exercise_file_fails_at_todo_1_and_names_the_missing_lstm(c
     fails = [row for row in checklist.rows if row[2] is False]
     assert fails[0][0] == "1" and ("3", "LSTM(...) was never called") in [(row[0], row[3]) for row in fails]
     assert checklist.report("t") == 1 and "Traceback" not in capsys.readouterr().out
+
+
+def test_a_state_carried_on_correctly_passes_todo_6(course):
+    source = correct_attempt().replace(
+        "        loss, h, C, cache = lstm.forward(x, y, np.zeros((hidden_size, 1)), np.zeros((hidden_size, 1)))",
+        "        if it == 0:\n            h, C = np.zeros((hidden_size, 1)), np.zeros((hidden_size, 1))\n"
+        "        if it % 7 == 0:\n            h[:], C[:] = 0, 0\n"
+        "        loss, h2, C2, cache = lstm.forward(x, y, C_prev=C, h_prev=h)\n"
+        "        h[:], C[:] = h2, C2")  # keywords out of order, and buffers rewritten in place
+    checklist = ex2.check_attempt(write(course, source))
+    row = next(row for row in checklist.rows if row[0] == "6")
+    assert row[2] is True and row[3] == "carried on 85 times, zeros at the other 15 window(s)", row
+    assert not [row for row in checklist.rows if row[2] is False]
+
+
+PROBE = ex2.encode("t", ex2.PROBE_TEXT, ex2.PROBE_C2I).tolist()
+
+
+def test_the_probe_text_never_repeats_four_characters():
+    fours = [tuple(PROBE[p:p + 4]) for p in range(len(PROBE) - 3)]
+    assert len(set(fours)) == len(fours) and len(PROBE) == 60 and set(PROBE) == {0, 1, 2}
+
+
+@pytest.mark.parametrize("starts, shift, fragment", [
+    ([0, 12, 24, 36, 0], 1, ""), ([5, 9, 30], 1, ""), ([7, 7, 7], 1, "the same window, text[7:19], at each of the 3"),
+    ([3, 8], 0, "window 1: the targets are the inputs themselves"),
+    ([3, 8], 2, "window 1: the targets are the inputs moved 2"),
+])
+def test_windows_are_judged_by_where_they_are_in_a_text_that_never_repeats(starts, shift, fragment):
+    windows = [(PROBE[p:p + 12], PROBE[p + shift:p + shift + 12]) for p in starts]
+    assert ex2.window_problem(windows, PROBE).startswith(fragment) and bool(fragment) == bool(
+        ex2.window_problem(windows, PROBE))
+    assert "not 12 characters in a row" in ex2.window_problem([([2, 2, 2, 2, 2] * 2 + [1, 1], [0] * 12)], PROBE)
+
+
+def forward_log(states):
+    """(args, results) of forwards whose returned h, C are distinct random vectors and whose given
+    h_prev, C_prev are picked by states: 'z' zeros, 'c' carried, 's' swapped, 'm' h carried and C zeros."""
+    rng, args, results = np.random.default_rng(0), [], []
+    for k, how in enumerate(states):
+        zero = np.zeros((4, 1))
+        h, C = (results[-1][1], results[-1][2]) if k else (zero, zero)
+        given = {"z": (zero, zero), "c": (h, C), "s": (C, h), "m": (h, zero)}[how]
+        args.append(([0], [1]) + given)
+        results.append((1.0, rng.normal(size=(4, 1)), rng.normal(size=(4, 1)), {}))
+    return args, results
+
+
+@pytest.mark.parametrize("states, problem, carried", [
+    ("zzzz", "", 0), ("zccczcc", "", 5),
+    ("zcs", "window 3: h_prev was the C the last forward returned; C_prev was the h the last forward returned", 1),
+    ("zm", "window 2: h_prev was the h the last forward returned; C_prev was zeros", 0),
+])
+def test_states_passed_to_forward_are_zeros_or_the_last_ones_returned(states, problem, carried):
+    assert ex2.state_problem(*forward_log(states)) == (problem, carried)
+    args, results = forward_log("z")
+    args[0] = args[0][:2] + (np.ones((4, 1)), np.zeros((4, 1)))
+    assert "neither zeros nor a state a forward returned (largest |value| 1)" in ex2.state_problem(args, results)[0]
+
+
+@pytest.mark.parametrize("got, want, detail", [
+    ("abc" * 21, "abc" * 20, "63 characters, expected 60; the first 60 agree, then yours goes on with 'abc'"),
+    ("abc" * 19, "abc" * 20, "57 characters, expected 60; yours stops after the first 57"),
+    ("abd" * 20, "abc" * 20, "60 characters, expected 60; they first differ at index 2: 'dabdabdabda'..., "
+                             "expected 'cabcabcabca'..."),
+    (None, "abc", "NoneType None, not a str of 3 characters"),
+])
+def test_a_wrong_text_is_told_by_its_length_and_where_it_first_differs(got, want, detail):
+    assert ex2.text_diff(got, want) == detail
+
+
+@pytest.mark.parametrize("printed, detail", [
+    ("forget 0.606 0.118 30.8 13.3\ninput 0.374 0.312 7.1 25.8", "std printed 0.118, expected 0.3433 (the variance?)"),
+    ("forget 0.606 0.343 0.3 0.1\ninput 0.374", "% > 0.9 printed 0.3, expected 30.83 (a fraction, not a percent?); "
+                                               "% < 0.1 printed 0.1, expected 13.33 (a fraction, not a percent?)"),
+    ("Forget gate:\n  mean 0.61\n  std 0.34\n  >0.9: 7.1%\n  <0.1: 13%\n", "% > 0.9 printed 7.1%, expected 30.83 "
+                                                                         "(the input gate's?)"),
+    ("forget 0.606 0.343 99 13.3", "% > 0.9 30.83 not printed; the forget gate's lines: 'forget 0.606 0.343 99 13.3'"),
+    ("0.606 0.343 99 13.3", "% > 0.9 30.83 not printed; no line names the forget gate alone"),
+])
+def test_a_missing_statistic_says_what_was_printed_in_its_place(printed, detail):
+    _, _, _, values = ex2.synthetic_gates({})
+    v = values["forget"]
+    stats = [("mean", [v.mean()], 0), ("std", [v.std(), v.std(ddof=1)], 0),
+             ("% > 0.9", [(v > 0.9).mean()], 1), ("% < 0.1", [(v < 0.1).mean()], 1)]
+    missing = [name for name, x, share in stats if not ex2.shown(printed, x, share)]
+    assert ex2.stats_detail(printed, "forget", values, stats, missing) == detail
