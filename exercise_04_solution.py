@@ -1502,11 +1502,11 @@ def check_training(c, module, train, seed):
             c.add(6, "train_on_distance: accuracy in %", False, f"returned {acc:g}: a fraction?",
                   "the stub asks for percent (L115): multiply by 100")
             return
-        held = held_out(c, module, models[-1] if len(models) == 1 else None, X)
+        held = held_out(c, module, models[-1] if models else None, X)   # the last LSTM it built
         learned = held >= CHECK_HELD_OUT_BAR if held is not None else acc >= CHECK_BAR
         if learned or time.perf_counter() - start > 20:      # keep --check within its time
             break
-    rate = getattr(models[-1], "learning_rate", None) if len(models) == 1 else None
+    rate = getattr(models[-1], "learning_rate", None) if models else None
     c.add("2-6", f"train_on_distance(5, {budget} iterations)", learned,
           f"{acc:.1f}% on its 200 test sequences; "
           + (f"its LSTM with its predict: {held:.1f}% on {CHECK_HELD_OUT:,} fresh ones (chance "
@@ -1530,7 +1530,7 @@ def check_training(c, module, train, seed):
 
 def held_out(c, module, lstm, X):
     """The learner's predict's accuracy (%) with `lstm` on X (label X[:, 0]); None if it cannot
-    be measured (no single LSTM built, no predict, or predict raises)."""
+    be measured (no LSTM seen, no predict, or predict raises)."""
     predict_fn = getattr(module, "predict", None)
     if lstm is None or not callable(predict_fn):
         return None
