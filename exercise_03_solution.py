@@ -1240,7 +1240,10 @@ class Checklist:
 # ---- --check for Exercise 3: the learner's functions against this solution's ---------------------
 CHECK_TITLE = "Exercise 3 (gate ablation): your file against this solution, TODO by TODO"
 CHECK_SECONDS = 20                 # per call of the learner's code; the whole check stays < 60 s
-CHECK_TEXT = "the cat sat on the mat. the dog sat on the log. " * 4
+CHECK_TEXT = ("the cat sat on the mat. a dog dug by the log. ten hens ran to the pen. the sun "
+              "is up and the fox is not. my old cow ate hay at noon. we sang a song as the bus "
+              "came by the mill. nine owls sat in a tree. ")   # no 10 characters twice: a
+# window of it has one place, so the check can see where train_model's windows come from
 CHECK_ITERATIONS, CHECK_CAP = 60, 15      # train_model's run; compare_models' runs, capped
 STUB_ERRORS = [
     (r"shape \(\d+, ?1\)|input array dimensions|not aligned|mismatch in its core dimension",
@@ -1279,8 +1282,11 @@ def check_attempt(path, seed=SEED):
     for todo, names, ours, gate in CHECK_VARIANTS:
         guarded(chk, todo, names[0], check_variant, chk, module, todo, names, ours, gate, seed,
                 agrees)
-    guarded(chk, 4, "train_model", check_train_model, chk, module, base, seed)
-    guarded(chk, "5-9", "compare_models", check_compare_models, chk, module, base, seed)
+    if guarded(chk, 4, "train_model", check_train_model, chk, module, base, seed) == "timeout":
+        chk.add("5-9", "compare_models(text, c2i, 8)", None, "not run: it trains with your "
+                "train_model, which did not finish above (TODO 4)")
+    else:
+        guarded(chk, "5-9", "compare_models", check_compare_models, chk, module, base, seed)
     results = [synthetic_results(levels) for levels in ((45, 40, 35, 30), (30, 45, 35, 40))]
     guarded(chk, 10, "plot_comparison", check_plot, chk, module, results)
     guarded(chk, "11-12", "analyze_results", check_analysis, chk, module, results)
@@ -1494,10 +1500,12 @@ def check_train_model(chk, module, base, seed):
         (None, False)
     if not ok:
         return
+    calls = record_forward(model)                 # the (inputs, targets) of each forward call
     losses, ok = chk.call(4, f"train_model(model, text, c2i, {N})", train, model,
                           CHECK_TEXT, char_to_idx, N)
-    if not ok:
-        return
+    vars(model).pop("forward", None)
+    if not ok:                                    # "timeout": compare_models would hang as well
+        return "timeout" if "TimeoutError" in chk.rows[-1][3] else None
     try:
         values = [float(v) for v in losses]
     except (TypeError, ValueError):
@@ -1515,6 +1523,7 @@ def check_train_model(chk, module, base, seed):
             f"first loss {values[0]:.2f}; an untrained model's over 25 characters is about "
             f"{window:.1f}" + (" (divided by the window length?)" if 0.02 < ratio < 0.07 else ""),
             "keep the loss forward returns, summed over the window (the course's forward sums it)")
+    check_windows(chk, calls, chars)
     after, ok = chk.call(4, "the course's LSTM forward", window_loss, model, ids, H)
     if ok:
         start, end = np.mean(values[:10]), np.mean(values[-10:])
@@ -1524,6 +1533,80 @@ def check_train_model(chk, module, base, seed):
                 f"loss on the text {before:.2f} -> {after:.2f} nats/char",
                 "each iteration: forward, backward, update_weights(grads) on the model given, with "
                 "h and C carried or reset as (H, 1) arrays")
+
+def record_forward(model):
+    """Make model.forward note the inputs and targets of each call, as strings of the characters
+    of CHECK_TEXT (None for ids it cannot read); returns the list it fills."""
+    forward, calls, chars = model.forward, [], sorted(set(CHECK_TEXT))
+    try:
+        signature = inspect.signature(forward)
+    except (TypeError, ValueError):                   # a forward Python cannot describe: no notes
+        return calls
+
+    def as_text(ids):
+        try:
+            ids = np.asarray(ids).ravel()
+            if ids.size and np.issubdtype(ids.dtype, np.integer) and \
+                    0 <= ids.min() and ids.max() < len(chars):
+                return "".join(chars[k] for k in ids)
+        except (TypeError, ValueError):
+            pass
+        return None
+
+    def noted(*args, **kwargs):
+        try:
+            given = list(signature.bind(*args, **kwargs).arguments.values())
+            calls.append((as_text(given[0]), as_text(given[1])))
+        except (TypeError, ValueError, IndexError):
+            calls.append((None, None))
+        return forward(*args, **kwargs)
+    model.forward = noted
+    return calls
+
+def check_windows(chk, calls, chars):
+    """TODO 4: the windows given to forward move through the text (on CHECK_TEXT, where no 10
+    characters come twice), and each window's targets are the characters after its inputs."""
+    seen = [(x, y) for x, y in calls if x is not None and y is not None]
+    if not seen:
+        chk.add(4, "windows move through the text", None, "could not see: train_model never "
+                "called model.forward with lists of character ids")
+        return
+    text, covered, strange, wrong = CHECK_TEXT, set(), None, None
+    for n, (inputs, targets) in enumerate(seen, 1):
+        starts = [k for k in range(len(text) - len(inputs) + 1) if text.startswith(inputs, k)]
+        if not starts:
+            strange = strange or (n, inputs)
+            continue
+        covered.update(range(starts[0], starts[0] + len(inputs)))
+        nexts = [text[k + 1:k + 1 + len(inputs)] for k in starts]
+        if wrong is None and targets not in nexts:
+            wrong = (n, inputs, targets, nexts[0])
+    windows = len({x for x, _ in seen})
+    if strange:
+        detail = (f"call {strange[0]} of forward got inputs {strange[1][:30]!r}, which are not "
+                  f"{len(strange[1])} characters in a row of the text given")
+    elif windows == 1 and len(seen) > 1:
+        detail = (f"all {len(seen)} calls of forward got the same {len(seen[0][0])} characters, "
+                  f"{seen[0][0][:30]!r}: one window trained {len(seen)} times")
+    elif len(covered) < len(text) // 2:
+        detail = (f"{len(seen)} calls of forward saw {windows} windows, only {len(covered)} of the "
+                  f"{len(text)} characters of the text")
+    else:
+        detail = None
+    chk.add(4, "windows move through the text", detail is None, detail or
+            f"{len(seen)} calls of forward, {windows} different windows covering {len(covered)} "
+            f"of the {len(text)} characters",
+            "take a new window each iteration: inputs = text[p:p + seq_length], then move p on by "
+            "seq_length (back to 0 at the end of the text) or draw p at random inside the loop")
+    if strange:
+        return
+    chk.add(4, "targets are the next characters", wrong is None,
+            f"in all {len(seen)} calls of forward" if wrong is None else
+            f"call {wrong[0]} of forward: inputs {wrong[1][:20]!r}... targets {wrong[2][:20]!r}"
+            f"...; the characters after the inputs are {wrong[3][:20]!r}..."
+            + (" (your targets are the inputs themselves)" if wrong[2] == wrong[1] else ""),
+            "targets = text[p + 1:p + seq_length + 1]: each target is the character after its "
+            "input")
 
 def check_compare_models(chk, module, base, seed):
     """TODO 5-9: the four keys, each the losses of the right class, all trained alike. The
@@ -1671,6 +1754,8 @@ def check_analysis(chk, module, results):
         if callable(analyze):
             out, ok = chk.call(11, "analyze_results(results)", printed, analyze, copied(res))
             if not ok:
+                if chk.rows[-1][2] is None and callable(conclude):     # the check's time is up
+                    chk.add(12, "write_conclusions()", None, chk.rows[-1][3])
                 return
             texts.append(out[0])
         if callable(conclude):

@@ -478,3 +478,45 @@ def test_check_fails_a_train_model_that_never_updates(tmp_path):
     fails = [row for row in checklist.rows if row[2] is False]
     assert fails and fails[0][0] == "4" and "falls" in fails[0][1]
     assert checklist.report("title") == 1
+
+
+@pytest.mark.skipif(not ATTEMPTS, reason="no attempt files under tests/course/ex3")
+@pytest.mark.parametrize("name,what,words", [
+    ("qa_bug_train_one_window.py", "windows move through the text", "one window trained 60 times"),
+    ("qa_bug_train_targets_unshifted.py", "targets are the next characters", "the inputs themselves")])
+def test_check_sees_the_windows_train_model_gives_forward(name, what, words):
+    """Both bugs make the loss fall; the check must look at the windows themselves."""
+    fails = [row for row in ex3.check_attempt(os.path.join(COURSE, "ex3", name)).rows if row[2] is False]
+    assert fails[0][:2] == ("4", what) and words in fails[0][3], fails[0]
+
+
+@pytest.mark.skipif(not ATTEMPTS, reason="no attempt files under tests/course/ex3")
+def test_check_after_a_train_model_that_never_returns_skips_compare_models_only(tmp_path, monkeypatch):
+    correct = next(p for p in ATTEMPTS if expected(p) is None)
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    shutil.copy(os.path.join(COURSE, "implementation.py"), tmp_path / "implementation.py")
+    with open(correct, encoding="utf-8") as handle:
+        source = handle.read()
+    (folder / "attempt.py").write_text(source + "\n\ndef train_model(model, text, char_to_idx, "
+                                       "num_iterations=1000):\n    # TODO 4\n    while True:\n        pass\n")
+    monkeypatch.setattr(ex3, "CHECK_SECONDS", 1)
+    rows = ex3.check_attempt(str(folder / "attempt.py")).rows
+    fails = [row for row in rows if row[2] is False]
+    assert len(fails) == 1 and fails[0][0] == "4" and "TimeoutError" in fails[0][3]
+    assert ("5-9", "compare_models(text, c2i, 8)", None) == rows[rows.index(fails[0]) + 1][:3]
+    assert {row[0] for row in rows if row[2] is True} >= {"10", "11", "12"}
+
+
+@pytest.mark.skipif(not ATTEMPTS, reason="no attempt files under tests/course/ex3")
+def test_check_when_the_time_is_used_up_says_so_for_each_todo_left():
+    correct = next(p for p in ATTEMPTS if expected(p) is None)
+    checklist = ex3.Checklist(correct, ex3.STUB_ERRORS, seconds=ex3.CHECK_SECONDS)
+    module = checklist.load()
+    checklist.rows.clear()
+    checklist.deadline = ex3.time.monotonic()                 # nothing left of the total
+    results = [ex3.synthetic_results(levels) for levels in ((45, 40, 35, 30), (30, 45, 35, 40))]
+    ex3.check_plot(checklist, module, results)
+    ex3.check_analysis(checklist, module, results)
+    assert [(row[0], row[2]) for row in checklist.rows] == [("10", None), ("11", None), ("12", None)]
+    assert all("used up the check's time" in row[3] for row in checklist.rows)
