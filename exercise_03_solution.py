@@ -1058,7 +1058,7 @@ def in_folder(folder, seconds=None):
         and threading.current_thread() is threading.main_thread()
     if timer:
         def on_alarm(signum, frame):
-            raise TimeoutError(f"still running after {seconds:g} s")
+            raise TimeoutError(f"still running after {seconds:.3g} s")
         old_handler = signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
