@@ -3,10 +3,10 @@
 Not a test (no test_ prefix, so pytest does not collect it) and not part of the pack: it needs
 PyTorch, which the pack does not. Run it from a virtual environment that has torch, e.g.
 
-    python -m venv /work/venv-torch
-    /work/venv-torch/bin/pip install torch==2.13.0 numpy matplotlib
-    /work/venv-torch/bin/python tests/bench_pytorch.py --threads 1
-    /work/venv-torch/bin/python tests/bench_pytorch.py --threads 2
+    python -m venv torch-env
+    torch-env/bin/pip install torch==2.13.0 numpy matplotlib
+    torch-env/bin/python tests/bench_pytorch.py --threads 1
+    torch-env/bin/python tests/bench_pytorch.py --threads 2
 
 One step is what the pack's training loop does per iteration: forward over T steps, backward
 through time, gradient clipping to [-5, 5] and an Adagrad update. Ours: exercise_05_solution's
