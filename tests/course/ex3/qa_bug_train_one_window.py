@@ -2,7 +2,7 @@ import sys; sys.path.append('..'); from implementation import LSTM
 """EXPECT: FAIL TODO 4
 train_model draws one window before its loop and trains on it every iteration, so the
 loss falls (it learns those 25 characters by heart) although the windows never move through the
-text. From the independent QA pass (/work/qa2), where the check once passed it."""
+text. An independent review found the check once passing it."""
 import numpy as np
 import matplotlib
 matplotlib.use("Agg")

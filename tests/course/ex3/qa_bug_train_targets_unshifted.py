@@ -1,7 +1,7 @@
 import sys; sys.path.append('..'); from implementation import LSTM
 """EXPECT: FAIL TODO 4
 train_model's targets are the inputs themselves, not the characters after them: the
-loss falls fast on that copy task. From the independent QA pass (/work/qa2)."""
+loss falls fast on that copy task. Written by an independent review."""
 import numpy as np
 import matplotlib
 matplotlib.use("Agg")
