@@ -18,8 +18,8 @@ run_ablation_study trains every model with every seed alike on a character-level
 of delay + 2 symbols at the last; held-out recall). It prints a line per run, a table, samples,
 answers to the exercise's questions and verdicts on the course's claims from the numbers, and
 saves ex3_comparison.png (loss curves, held-out loss, updates to a threshold, recall).
-    python exercise_03_solution.py             # 7 models x 3 seeds, about 3 min
-    python exercise_03_solution.py --quick     # a smoke run, about 10 s
+    python exercise_03_solution.py             # 7 models x 3 seeds, about 2 min
+    python exercise_03_solution.py --quick     # a smoke run, about 6 s
     python exercise_03_solution.py --check my_exercise_03.py   # grade your file, TODO by TODO
 """
 import math

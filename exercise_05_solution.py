@@ -20,7 +20,7 @@ A GRU has 2 gates and 3 weight blocks (H, H+D), an LSTM 3 gates and 4 blocks: at
 GRU's cell is 25% smaller; the output layer Wy (V, H), by (V,) is the same.
 
 Run (prints progress lines, a table and the five-part report, saves outputs/ex5_comparison.png):
-    python exercise_05_solution.py              # LSTM, GRU, parameter-matched GRU, 5 seeds, ~2 min
+    python exercise_05_solution.py              # LSTM, GRU, parameter-matched GRU, 5 seeds, ~70 s
     python exercise_05_solution.py --quick      # H=64, 3 seeds, ~10 s
     python exercise_05_solution.py --tune       # the learning-rate sweep behind LEARNING_RATES
     python exercise_05_solution.py --benchmark  # ms per training step of both models, ~1 min
