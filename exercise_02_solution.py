@@ -2,16 +2,17 @@
 
 The course's file (TODO 1-13, whose driver runs on these functions as they are) trains an LSTM on
 "abc" x 20, keeps each unit's gates and cell state as it reads a test sequence, prints statistics,
-draws them and answers five questions. Lines answering TODO n end in "(TODO n)"; the LSTM is
-Exercise 1's, carried unchanged below the tooling line. The demo then does it all on English text.
+draws them and answers five questions; lines answering TODO n end in "(TODO n)". Here the LSTM is
+Exercise 1's (below the tooling line): forward returns the loss, gates are in f_gates, i_gates,
+o_gates. The course's returns (loss, h, C, cache), needs (H, 1) states, backward(inputs, targets,
+cache), update_weights(grads), and keeps cache['fs'], ['i_s'], ['os']. Then all of it on text.
 
     f_t = sigmoid(Wf [h_{t-1}, x_t] + bf)   forget gate: near 1 KEEPS the old cell, near 0 erases it
     i_t = sigmoid(Wi [h_{t-1}, x_t] + bi)   input gate: how much of the candidate C_tilde to write
     C_tilde = tanh(Wc [h_{t-1}, x_t] + bc)  C_t = f_t * C_{t-1} + i_t * C_tilde
     o_t = sigmoid(Wo [h_{t-1}, x_t] + bo)   output gate: h_t = o_t * tanh(C_t) shows the cell
 
-`python exercise_02_solution.py` (about 12 s; --quick 4 s) prints all that for both models and
-saves heatmaps of f_t, i_t, o_t, C_t as outputs/ex2_gates_*.png; `--check FILE` grades your file.
+`python exercise_02_solution.py` (12 s) prints it all, saves outputs/ex2_gates_*.png heatmaps.
 """
 import math
 import os
@@ -148,10 +149,10 @@ def surprise_answer(a):
         (overall > 0.5, f"gates are pictured as switches: {overall:.0%} of the values are open or "
          "closed (" + ", ".join(f"{k} {s:.0%}" for k, s in saturated.items()) + "): "
          + ("mostly switches" if overall > 0.5 else "mostly graded values, fewer than pictured")),
-        (f_mean >= FORGET_START - 0.05, f"forget gates start near sigmoid(bf = 1) = 0.73, to keep"
-         f" the cell, and end with mean {f_mean:.2f}: " + ("about as open or more" if f_mean >=
-                                                           FORGET_START - 0.05 else "training "
-                                                           "closed them, they erase more"))]
+        (f_mean >= FORGET_START - 0.05, f"bf = 1 sets forget gates toward sigmoid(1) = 0.73, "
+         f"to keep the cell; they end with mean {f_mean:.2f}: " + ("about as open or more" if
+                                                           f_mean >= FORGET_START - 0.05 else
+                                                           "training closed them: more erasing"))]
     missed, held = ([text for ok, text in checks if ok is want] for want in (False, True))
     return ("unexpected: " + "; ".join(missed) if missed else "nothing missed what we expected") \
         + (". As expected: " + "; ".join(held) if held else "")
@@ -276,7 +277,7 @@ def present(r, outdir):
           f"most: {unit['boundary']:.2f} / {unit['inside']:.2f}\n  the course's solutions list "
           f"says forget gates act at context switches: mean f_t is {abs(drop):.3f} " + (
               "lower at word boundaries" if drop >= 0.05 else "lower at word boundaries, weaker "
-              "than claimed (under 0.05)" if drop > 0 else "higher there, the opposite way"))
+              "than claimed (below our 0.05)" if drop > 0 else "higher there, the opposite way"))
     print(f"\nsummary: {r['seconds']:.1f} s, H={HIDDEN_SIZE}, seed {r['seed']}; the text model's "
           f"loss/char on its text {r['text']['loss']:.2f} (uniform guess {math.log(r['V']):.2f})"
           "\n  figures: " + ", ".join(paths))
