@@ -588,7 +588,7 @@ def judge(gap, spread, other):
 # ---- Printing and plotting ----------------------------------------------------------------------
 def analyze_results(results, threshold=LOSS_THRESHOLD):
     """Summarise compare_models' or run_ablation_study's results: final loss, updates to the
-    threshold, ranking (TODO 11). Prints the table; returns summarize's dict."""
+    threshold, ranking (for TODO 11). Prints the table; returns summarize's dict."""
     global last_summary
     last_summary = summarize(results, threshold)                                   # (TODO 11)
     print(format_table(last_summary))                                              # (TODO 11)
@@ -598,7 +598,7 @@ last_summary = None        # what write_conclusions() reads when called without 
 
 def write_conclusions(summary=None):
     """Print the comparisons, the answers to the four questions and the verdicts on the course's
-    claims, worded from `summary`, else from the last analyze_results (TODO 12)."""
+    claims, worded from `summary`, else from the last analyze_results (for TODO 12)."""
     summary = summary or last_summary
     if summary is None:
         print("\nConclusions: none, nothing has been measured yet.")

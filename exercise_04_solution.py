@@ -380,8 +380,8 @@ def main(argv=None):
         s, start = settings(args), time.perf_counter()
         print(f"first-character recall, H={s['hidden_size']}, {NUM_TRAIN}/{NUM_TEST} "
               "training/held-out:")
-        capacity = evaluate_memory_capacity(s["distances"], s["seeds"], base_seed=s["seed"],
-                                            hidden_size=s["hidden_size"],            # (TODO 12)
+        capacity = evaluate_memory_capacity(s["distances"], s["seeds"],               # (TODO 12)
+                                            base_seed=s["seed"], hidden_size=s["hidden_size"],
                                             num_iterations=s["iterations"], **s["train"])
         extras = run_extras(s, capacity)    # copy, XOR, cell state, the gradient's reach (Part 2)
     except (ValueError, TrainingDiverged) as err:             # bad input: one line, exit code 2

@@ -159,8 +159,8 @@ class GRU(FusedRNN):
     def __init__(self, input_size, hidden_size, output_size, seed=SEED, clip_value=CLIP_VALUE):
         D, H, V, rng = self._start(input_size, hidden_size, output_size, seed, clip_value)
         # Each block reads concat = [h_prev, x_t], so it is (H, H+D). Weights ~ N(0, 1/(H+D)):
-        # each pre-activation starts with a variance near 1.                            (TODO 1)
-        scale = 1.0 / np.sqrt(H + D)
+        # each pre-activation starts with a variance near 1.
+        scale = 1.0 / np.sqrt(H + D)                                                    # (TODO 1)
         self.Wr = rng.normal(0.0, scale, (H, H + D))            # reset gate            (TODO 2)
         self.br = np.zeros(H)                                                         # (TODO 2)
         self.Wz = rng.normal(0.0, scale, (H, H + D))            # update gate           (TODO 3)
@@ -238,7 +238,7 @@ def count_parameters(model):
 
 def train_model(model, text, char_to_idx, num_iterations=ITERATIONS, learning_rate=None,
                 heldout_text="", seq_length=SEQ_LENGTH, batch_size=BATCH_SIZE, log=None):
-    """The exercise's loop (TODO 10): truncated BPTT with Adagrad on `text` (2+ characters, in
+    """The exercise's loop (for TODO 10): truncated BPTT with Adagrad on `text` (2+ characters, in
     char_to_idx) in windows from `batch_windows`, each stream's state carried on. model: an LSTM,
     a GRU, or {name: model} trained in lockstep: each iteration gives each the same window, in an
     order that alternates, so load on a shared machine slows all alike. learning_rate: a number,
@@ -284,18 +284,18 @@ def train_model(model, text, char_to_idx, num_iterations=ITERATIONS, learning_ra
 
 def compare_models(text, char_to_idx, hidden_size=64, num_iterations=ITERATIONS, **options):
     """The exercise's comparison (TODO 11-13): `compare_lstm_gru`, one seed, LSTM and GRU only."""
-    return compare_lstm_gru(text, hidden_size, iterations=num_iterations, seeds=[SEED],
-                            keys=("lstm", "gru"), char_to_idx=char_to_idx, **options)  # (TODO 11)
+    return compare_lstm_gru(text, hidden_size, iterations=num_iterations,          # (TODO 11)
+                            seeds=[SEED], keys=("lstm", "gru"), char_to_idx=char_to_idx, **options)
 
 def plot_comparison(results, path=os.path.join(OUTDIR, "ex5_comparison.png")):
-    """The exercise's three panels (TODO 14): loss, time per iteration, parameters. results: the
+    """The exercise's three panels (for TODO 14): loss, time per iteration, parameters. results: the
     exercise file's {'lstm': {'params', 'losses', 'times'}, 'gru': {...}}, extras optional."""
     prepare_outdir(os.path.dirname(path) or ".", "path")
     return visualize_comparison(results, analyze_comparison(results), path,
                                 ("loss", "time", "params"))                           # (TODO 14)
 
 def write_comparison_report(results):
-    """The exercise's report (TODO 15), printed from `results` (as for `plot_comparison`)."""
+    """The exercise's report (for TODO 15), printed from `results` (as for `plot_comparison`)."""
     print_report(results, analyze_comparison(results))                                # (TODO 15)
 
 def batch_windows(ids, seq_length, batch_size):
@@ -442,7 +442,7 @@ def range_verdict(claim, value, more, less, not_at_all):
 
 # ---- Printing and plotting ----------------------------------------------------------------------
 def print_report(results, a):
-    """Print the table, the parameters by block and the five-part report (TODO 15)."""
+    """Print the table, the parameters by block and the five-part report (for TODO 15)."""
     keys, cfg, heldout = model_keys(results), results.get("config"), "last" in a
     width = max(len(label(results, key)) for key in keys)
     if cfg:
@@ -588,9 +588,9 @@ def demo(hidden_size, iterations, seeds, learning_rates, figure):
     """The exercise file's last lines, TODO 16-18, with arguments checked on the command line."""
     print(f"training an LSTM, a GRU and a parameter-matched GRU in lockstep: H={hidden_size}, "
           f"{iterations} iterations, seeds {seeds.start}-{seeds.stop - 1}")
-    results = compare_lstm_gru(DEFAULT_CORPUS, hidden_size, learning_rates, iterations, seeds,
-                               log=print)                                               # (TODO 16)
-    analysis = analyze_comparison(results)
+    results = compare_lstm_gru(DEFAULT_CORPUS, hidden_size, learning_rates,         # (TODO 16)
+                               iterations, seeds, log=print)
+    analysis = analyze_comparison(results)      # then write_comparison_report, plot_comparison:
     print_report(results, analysis)                                                     # (TODO 18)
     return visualize_comparison(results, analysis, figure)                              # (TODO 17)
 
