@@ -1180,8 +1180,10 @@ def _six_steps(cl, ours, theirs, case, labels):
         if all(_same(theirs_g[n], v) for n, v in _bptt(ours, slip).items()):
             return cl.add(todo, f"backward over {T} steps", False,
                           f"{', '.join(differ)} differ, as ours do when:", hint)
-    todo, name, hint = next(item for item in BACKWARD if item[1] == differ[0])
-    seen = any(row[2] is False and row[1].split()[0] == name for row in cl.rows)  # at one step?
+    at_one_step = [n for n in differ                   # already failed on the single step?
+                   if any(row[2] is False and row[1].split()[0] == n for row in cl.rows)]
+    seen = bool(at_one_step)
+    todo, name, hint = next(item for item in BACKWARD if item[1] == (at_one_step or differ)[0])
     channel = None if seen else _channel(cl, ours, theirs, case)
     if channel:
         return cl.add(channel[0], f"backward over {T} steps", False,
