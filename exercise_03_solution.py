@@ -1284,7 +1284,7 @@ def check_attempt(path, seed=SEED):
                 agrees)
     if guarded(chk, 4, "train_model", check_train_model, chk, module, base, seed) == "timeout":
         chk.add("5-9", "compare_models(text, c2i, 8)", None, "not run: it trains with your "
-                "train_model, which did not finish above (TODO 4)")
+                "train_model, which did not finish above (at TODO 4)")
     else:
         guarded(chk, "5-9", "compare_models", check_compare_models, chk, module, base, seed)
     results = [synthetic_results(levels) for levels in ((45, 40, 35, 30), (30, 45, 35, 40))]

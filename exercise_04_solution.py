@@ -1330,7 +1330,7 @@ STUB_ERRORS = (
     (r"name 'predict' is not defined", "the exercise file calls predict(lstm, ...) (its L111) but "
      "defines it nowhere: define predict(lstm, inputs) -> the class at the last step"),
     (r"name 'lstm' is not defined", "the exercise file creates the LSTM only in a commented line "
-     "(L94): create it, LSTM(vocab_size + 1, hidden_size, seq_length), before the loop (TODO 4)"),
+     "(L94): create it, LSTM(vocab_size + 1, hidden_size, seq_length), before the loop (at TODO 4)"),
     (r"same length", "the course's LSTM wants one target per step and the task has one label: "
      "repeat the label as every step's target, or score the last step only"),
     (r"visualization", "the course's visualization module does not exist: delete that import"),
@@ -1488,7 +1488,7 @@ def describe(value):
 def check_training(c, module, train, seed):
     """TODO 2-6: it learns at distance 5 within CHECK_BUDGETS iterations (its LSTM, with its
     predict, above chance on CHECK_HELD_OUT fresh sequences; see CHECK_HELD_OUT_BAR), and tests
-    on 200 sequences drawn apart from the 1,000 it trains on (TODO 3)."""
+    on 200 sequences drawn apart from the 1,000 it trains on (at TODO 3)."""
     gen, calls, start = getattr(module, "generate_memory_task", None), [], time.perf_counter()
     lstm_class, models = getattr(module, "LSTM", None), []
     rng = np.random.default_rng(seed + 1)
@@ -1578,7 +1578,7 @@ def training_hint(rate):
                 "correct attempt stays near chance for thousands of iterations: give LSTM(...) "
                 "learning_rate=0.01 (the value the exercise file names) or more")
     return ((f"at its lr {rate:g} " if isinstance(rate, (int, float)) else "at lr 0.01 or more ")
-            + "a correct attempt learns at distance 5: check the training loop (TODO 5) runs "
+            + "a correct attempt learns at distance 5: check the training loop (at TODO 5) runs "
             "num_iterations updates, each a forward and backward on one training sequence with "
             "its label as the last step's target, then update_weights")
 

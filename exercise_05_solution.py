@@ -1133,8 +1133,8 @@ UPDATE_HINT = ("update_weights(learning_rate) moves every parameter against its 
 
 def check_attempt(path, seed=SEED):
     """Grade the learner's file: its GRU (TODO 1-8) beside ours on the same weights, ids and h_prev, one
-    step, 6 steps and 30 steps (clipping), then the update rule, count_parameters (TODO 9) and
-    train_model (TODO 10). Returns the Checklist; CheckSetupError if the file cannot be checked at all,
+    step, 6 steps and 30 steps (clipping), then the update rule, count_parameters (at TODO 9) and
+    train_model (at TODO 10). Returns the Checklist; CheckSetupError if the file cannot be checked at all,
     ValueError for a bad seed. Layouts, names of caches and conventions are detected, not imposed."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed: expected an integer >= 0, got {seed!r}")
@@ -1651,7 +1651,7 @@ def _check_update(cl, g, lay, P, places, rng, lr=0.1):
     if not callable(fn) or not (all(stored.values()) or by_dict and all(places.get(n) for n in GRU_NAMES)):
         return cl.add("8", "update_weights(learning_rate)", None if callable(fn) else False,
                       "not in your GRU" if not callable(fn) else "not compared: the gradients were not all "
-                      "found after backward (TODO 7)", "define update_weights(self, learning_rate)")
+                      "found after backward (at TODO 7)", "define update_weights(self, learning_rate)")
     grads = [{n: rng.choice([-1, 1], P[n].shape) * 10 ** rng.uniform(-5, 0.5, P[n].shape) for n in GRU_NAMES}
              for _ in range(2)]
 

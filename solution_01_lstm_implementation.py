@@ -1192,7 +1192,7 @@ def _six_steps(cl, ours, theirs, case, labels):
     cl.add(todo, f"backward over {T} steps", False,
            f"{name} differs first ({', '.join(differ)})" + ", as at one step" * seen
            + "; one step matched: look at what passes between steps" * (not seen),
-           hint + "; dh = ... + dh_next (TODO 18), dC = ... + dC_next (TODO 20)" * (not seen))
+           hint + "; dh = ... + dh_next (at TODO 18), dC = ... + dC_next (at TODO 20)" * (not seen))
 
 CHANNELS = [  # what passes back between steps, in the order the backward computes it:
     # (TODO, what, hint, the gate parameters that shut the other channel, what they are set to)
