@@ -461,7 +461,7 @@ def print_report(results, a):
     for key in (key for key in keys if "blocks" in results[key]):
         blocks = ", ".join(f"{n:,} {part}" for part, n in results[key]["blocks"].items())
         print(f"  {label(results, key):<{width}}  {blocks}")
-    print("\nthe report (TODO 15), from this run's numbers; the course's claims at the same H:")
+    print("\nthe report (the exercise's TODO 15) from this run; the course's claims at the same H:")
     for number, lines in enumerate(report_parts(results, a), start=1):
         print(f"{number}. " + "\n   ".join(lines))
 
