@@ -640,12 +640,12 @@ def run_extras(s, capacity):
     near_20 = min(s["distances"], key=lambda d: abs(d - 20))
     cell = analyze_cell_state_evolution(capacity["models"]["lstm", near_20], near_20,
                                         seed=s["seed"])
-    longest, flow = max(s["distances"]), {"at the start": {}, "after training": {}}
+    longest, flow = max(s["distances"]), {"before training": {}, "after training": {}}
     for kind in ("lstm", "rnn"):
         trained = capacity["models"][kind, longest]
         fresh = build_model(kind, trained.input_size, trained.hidden_size, trained.output_size,
                             s["seed"])
-        for stage, model in (("at the start", fresh), ("after training", trained)):
+        for stage, model in (("before training", fresh), ("after training", trained)):
             flow[stage][kind] = analyze_gradient_flow(model, longest, seed=s["seed"])
     summary = "; ".join(f"{n} {d} {kind} {h['test_accuracy'][-1]:.1f}%"
                         for (n, d, kind), h in tasks.items())
